@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aobj: anonymous memory objects, a port of NetBSD's uvm_aobj.c pager.
+ *
+ * In-kernel interface, exported to GPL modules.  An aobj is a sparse array
+ * of pages: a page is resident, or never touched (reads as zero), or paged
+ * out to a swap slot.  References are counted; the last aobj_detach()
+ * frees every page and every swap slot.
+ */
+#ifndef _AOBJ_H
+#define _AOBJ_H
+
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/xarray.h>
+
+#include "aobj_swmap.h"
+
+/* aobj_create() flags */
+#define AOBJ_NOSWAP		(1U << 0)	/* never page out */
+
+/* aobj_put() flags: exactly one */
+#define AOBJ_PUT_FREE		(1U << 0)	/* drop pages and swap copies */
+#define AOBJ_PUT_DEACTIVATE	(1U << 1)	/* first in line for pageout */
+#define AOBJ_PUT_CLEAN		(1U << 2)	/* write dirty pages out now */
+
+struct aobj;
+
+/**
+ * struct aobj_ops - hooks of whoever embeds a struct aobj
+ * @release: free the containing structure; called once the object is
+ *	torn down (pages and slots gone, off the global list)
+ */
+struct aobj_ops {
+	void (*release)(struct aobj *obj);
+};
+
+/**
+ * struct aobj - an anonymous memory object
+ * @ref: references: holders call aobj_reference()/aobj_detach()
+ * @lock: the object lock (the seed's vmobjlock); protects @folios, @swmap
+ *	and the counters below.  Never held while sleeping on a folio lock.
+ * @pages: size in pages
+ * @flags: AOBJ_NOSWAP
+ * @folios: resident pages by page index (the seed's memq + pagelookup)
+ * @nr_resident: number of entries in @folios
+ * @swmap: swap slots by page index
+ * @list: on the global object list, under aobj_list_lock
+ * @inode: owns the address_space that user mappings of the object are
+ *	linked on, so that they can be revoked with unmap_mapping_range()
+ * @ops: release hook
+ */
+struct aobj {
+	struct kref ref;
+	struct mutex lock;
+	pgoff_t pages;
+	unsigned int flags;
+	struct xarray folios;
+	unsigned long nr_resident;
+	struct aobj_swmap swmap;
+	struct list_head list;
+	struct inode *inode;
+	const struct aobj_ops *ops;
+};
+
+/**
+ * struct aobj_stats - module-wide counters, read with aobj_read_stats()
+ */
+struct aobj_stats {
+	long objects;
+	long resident;
+	long swpgonly;
+	long faults_resident;
+	long faults_zero;
+	long faults_swapin;
+	long pageouts;
+	long pageins;
+	long io_errors;
+	long bad_slots;
+};
+
+int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
+	      const struct aobj_ops *ops);
+struct aobj *aobj_create(u64 size, unsigned int flags);
+void aobj_reference(struct aobj *obj);
+void aobj_detach(struct aobj *obj);
+int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop);
+int aobj_put(struct aobj *obj, pgoff_t start, pgoff_t end, unsigned int flags);
+void aobj_read_stats(struct aobj_stats *st);
+
+static inline struct address_space *aobj_mapping(struct aobj *obj)
+{
+	return obj->inode->i_mapping;
+}
+
+static inline unsigned long aobj_nr_swapped(struct aobj *obj)
+{
+	return obj->swmap.nr_slots - obj->swmap.nr_bad;
+}
+
+/* module init/exit of the core, called by the device layer */
+int aobj_core_init(void);
+void aobj_core_exit(void);
+
+#endif /* _AOBJ_H */

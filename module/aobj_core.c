@@ -1,0 +1,770 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aobj core: anonymous memory objects, after NetBSD's uvm_aobj.c (rev 1.51).
+ *
+ * The seed's pieces and where they went:
+ *   uvm_aobj, uao_create, uao_free        struct aobj, aobj_init(), aobj_release()
+ *   uo_refs, uao_reference, uao_detach    kref, aobj_reference(), aobj_detach()
+ *   memq + uvm_pagelookup                  xarray of folios, by page index
+ *   u_swslots / u_swhash                   struct aobj_swmap (aobj_swmap.c)
+ *   PG_BUSY / PG_WANTED                    the folio lock
+ *   uao_get                                aobj_get(): resident, zero-fill, swap-in
+ *   uao_put                                aobj_put(): FREE, DEACTIVATE, CLEAN
+ *   uao_dropswap                           aobj_dropswap()
+ *   uao_list, uao_list_lock                aobj_list, aobj_list_lock
+ *   pmap_page_protect(pg, VM_PROT_NONE)    unmap_mapping_range() on the
+ *                                          object's own address_space
+ *   page queues (active/inactive)          aobj_lru_active/aobj_lru_inactive
+ *
+ * Lock order: mmap_lock -> folio lock -> obj->lock -> aobj_lru_lock.
+ * obj->lock is never held while sleeping on a folio lock: a holder of a
+ * folio lock (a fault, a swap-in, a pageout) may need obj->lock to finish.
+ * aobj_list_lock is taken before obj->lock.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs_context.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pagemap.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "aobj.h"
+#include "aobj_internal.h"
+#include "aobj_swap.h"
+
+#define AOBJ_FS_MAGIC	0x616f626a	/* "aobj" */
+
+static LIST_HEAD(aobj_list);
+DEFINE_MUTEX(aobj_list_lock);
+
+/* Pages of every object, in the order pageout should consider them. */
+DEFINE_SPINLOCK(aobj_lru_lock);
+LIST_HEAD(aobj_lru_active);
+LIST_HEAD(aobj_lru_inactive);
+
+struct aobj_counters aobj_counters;
+
+static struct vfsmount *aobj_mnt;
+
+/*
+ * LRU: a page is on one of the two lists from the moment it becomes
+ * resident until it leaves the object.  folio->private points back to the
+ * object and folio->index holds the page index.
+ */
+
+/*
+ * aobj_lru_add: put a new resident page at the head of the active list;
+ * pages of NOSWAP objects are kept off the lists.
+ * => obj must be locked.
+ */
+static void aobj_lru_add(struct aobj *obj, struct folio *folio, pgoff_t index)
+{
+	lockdep_assert_held(&obj->lock);
+	folio->private = obj;
+	folio->index = index;
+	INIT_LIST_HEAD(&folio->lru);
+	if (obj->flags & AOBJ_NOSWAP)
+		return;		/* never a pageout candidate */
+	spin_lock(&aobj_lru_lock);
+	list_add(&folio->lru, &aobj_lru_active);
+	spin_unlock(&aobj_lru_lock);
+}
+
+/*
+ * aobj_lru_del: take a page off the LRU.
+ * => obj must be locked.
+ */
+static void aobj_lru_del(struct aobj *obj, struct folio *folio)
+{
+	lockdep_assert_held(&obj->lock);
+	spin_lock(&aobj_lru_lock);
+	list_del_init(&folio->lru);
+	spin_unlock(&aobj_lru_lock);
+	folio->private = NULL;
+	folio_clear_referenced(folio);
+}
+
+/*
+ * aobj_lru_deactivate: make a page the next candidate for pageout (the
+ * seed's pmap_clear_reference + uvm_pagedeactivate).
+ * => obj must be locked.
+ */
+static void aobj_lru_deactivate(struct aobj *obj, struct folio *folio)
+{
+	lockdep_assert_held(&obj->lock);
+	folio_clear_referenced(folio);
+	if (obj->flags & AOBJ_NOSWAP)
+		return;
+	spin_lock(&aobj_lru_lock);
+	list_move_tail(&folio->lru, &aobj_lru_inactive);
+	spin_unlock(&aobj_lru_lock);
+}
+
+/*
+ * aobj_account: adjust the resident and swap-only page counts.
+ * => obj must be locked.
+ */
+void aobj_account(struct aobj *obj, long resident, long swpgonly)
+{
+	lockdep_assert_held(&obj->lock);
+	obj->nr_resident += resident;
+	atomic_long_add(resident, &aobj_counters.resident);
+	atomic_long_add(swpgonly, &aobj_counters.swpgonly);
+}
+
+/**
+ * aobj_dropswap - release the swap slot of one page (the seed's uao_dropswap)
+ * @obj: the object
+ * @index: page index
+ *
+ * A bad slot is forgotten, not freed: it stays retired in its device.
+ *
+ * => obj must be locked.
+ */
+void aobj_dropswap(struct aobj *obj, pgoff_t index)
+{
+	int slot;
+
+	lockdep_assert_held(&obj->lock);
+	slot = aobj_swmap_set(&obj->swmap, index, 0);
+	if (slot > 0) {
+		if (!xa_load(&obj->folios, index))
+			aobj_account(obj, 0, -1);
+		aobj_swap_free(slot, 1);
+	}
+}
+
+/**
+ * aobj_lock_folio - lock a resident page, sleeping with the object unlocked
+ * @obj: the object
+ * @index: the page's index
+ * @folio: the page, found at @index with @obj locked
+ *
+ * The seed's UVM_UNLOCK_AND_WAIT on a busy page.
+ *
+ * => obj must be locked; it is locked on return, but may have been
+ *    unlocked in between.
+ * Return: true with @folio locked and still at @index; false if it left
+ * the object meanwhile (the caller looks again).
+ */
+bool aobj_lock_folio(struct aobj *obj, pgoff_t index, struct folio *folio)
+{
+	lockdep_assert_held(&obj->lock);
+	if (folio_trylock(folio))
+		return true;
+
+	folio_get(folio);
+	mutex_unlock(&obj->lock);
+	folio_lock(folio);
+	mutex_lock(&obj->lock);
+	if (xa_load(&obj->folios, index) == folio) {
+		folio_put(folio);
+		return true;
+	}
+	folio_unlock(folio);
+	folio_put(folio);
+	return false;
+}
+
+/**
+ * aobj_remove_folio - take a page out of the object and free it
+ * @obj: the object
+ * @index: the page's index
+ * @folio: the page
+ *
+ * Every user mapping of the page is revoked first.  The swap slot, if
+ * any, is left alone; the caller accounts for it.
+ *
+ * => obj must be locked, @folio must be locked; it is unlocked and
+ *    released on return.
+ */
+void aobj_remove_folio(struct aobj *obj, pgoff_t index, struct folio *folio)
+{
+	lockdep_assert_held(&obj->lock);
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
+
+	if (folio_mapped(folio))
+		unmap_mapping_range(aobj_mapping(obj), (loff_t)index << PAGE_SHIFT,
+				    PAGE_SIZE, 1);
+	xa_erase(&obj->folios, index);
+	aobj_lru_del(obj, folio);
+	aobj_account(obj, -1, 0);
+	folio_unlock(folio);
+	folio_put(folio);
+}
+
+/*
+ * aobj_fs: a pseudo filesystem whose only purpose is to give each object
+ * an inode, whose address_space links the object's user mappings.
+ */
+static int aobj_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, AOBJ_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type aobj_fs_type = {
+	.name		= "aobj",
+	.owner		= THIS_MODULE,
+	.init_fs_context = aobj_fs_init_fs_context,
+	.kill_sb	= kill_anon_super,
+};
+
+/**
+ * aobj_init - initialise an object embedded in a caller's structure
+ * @obj: the object
+ * @size: size in bytes, rounded up to whole pages
+ * @flags: AOBJ_NOSWAP or 0
+ * @ops: @ops->release frees the containing structure
+ *
+ * The object starts with one reference and is on the global list.
+ *
+ * => nothing locked; may sleep.
+ * Return: 0, -EINVAL for a bad size or flag, -EFBIG if too large for the
+ * slot map, or -ENOMEM.
+ */
+int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
+	      const struct aobj_ops *ops)
+{
+	u64 pages = DIV_ROUND_UP_ULL(size, PAGE_SIZE);
+	int err;
+
+	if (!size || (flags & ~AOBJ_NOSWAP) || !ops || !ops->release)
+		return -EINVAL;
+	if (pages > INT_MAX)
+		return -EFBIG;
+
+	kref_init(&obj->ref);
+	mutex_init(&obj->lock);
+	obj->pages = pages;
+	obj->flags = flags;
+	obj->nr_resident = 0;
+	obj->ops = ops;
+	xa_init(&obj->folios);
+	err = aobj_swmap_init(&obj->swmap, pages, &obj->lock);
+	if (err)
+		goto err_mutex;
+
+	obj->inode = alloc_anon_inode(aobj_mnt->mnt_sb);
+	if (IS_ERR(obj->inode)) {
+		err = PTR_ERR(obj->inode);
+		goto err_swmap;
+	}
+	obj->inode->i_size = pages << PAGE_SHIFT;
+	obj->inode->i_private = obj;
+
+	mutex_lock(&aobj_list_lock);
+	list_add_tail(&obj->list, &aobj_list);
+	mutex_unlock(&aobj_list_lock);
+	atomic_long_inc(&aobj_counters.objects);
+	return 0;
+
+err_swmap:
+	aobj_swmap_destroy(&obj->swmap, NULL, NULL);
+err_mutex:
+	mutex_destroy(&obj->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(aobj_init);
+
+static void aobj_kfree(struct aobj *obj)
+{
+	kfree(obj);
+}
+
+static const struct aobj_ops aobj_default_ops = {
+	.release = aobj_kfree,
+};
+
+/**
+ * aobj_create - create an object of @size bytes (the seed's uao_create)
+ * @size: size in bytes, rounded up to whole pages
+ * @flags: AOBJ_NOSWAP or 0
+ *
+ * => nothing locked; may sleep.
+ * Return: the object with one reference, or an ERR_PTR (see aobj_init()).
+ */
+struct aobj *aobj_create(u64 size, unsigned int flags)
+{
+	struct aobj *obj;
+	int err;
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	err = aobj_init(obj, size, flags, &aobj_default_ops);
+	if (err) {
+		kfree(obj);
+		return ERR_PTR(err);
+	}
+	return obj;
+}
+EXPORT_SYMBOL_GPL(aobj_create);
+
+/**
+ * aobj_reference - add a reference (the seed's uao_reference)
+ * @obj: the object; the caller already holds a reference
+ *
+ * => any context.
+ */
+void aobj_reference(struct aobj *obj)
+{
+	kref_get(&obj->ref);
+}
+EXPORT_SYMBOL_GPL(aobj_reference);
+
+static void aobj_drop_slot(int slot, void *arg)
+{
+	if (slot > 0)
+		aobj_swap_free(slot, 1);
+}
+
+/*
+ * aobj_release: the last reference is gone (the seed's uao_detach_locked at
+ * zero references, and uao_free).  Nobody can reach the object but the LRU
+ * scanner, which cannot take a reference any more.
+ *
+ * => nothing locked.
+ */
+static void aobj_release(struct kref *ref)
+{
+	struct aobj *obj = container_of(ref, struct aobj, ref);
+	struct folio *folio;
+	unsigned long index;
+
+	mutex_lock(&aobj_list_lock);
+	list_del(&obj->list);
+	mutex_unlock(&aobj_list_lock);
+
+	mutex_lock(&obj->lock);
+	xa_for_each(&obj->folios, index, folio) {
+		/* No mapping holds a reference, so no fault or I/O is running. */
+		VM_WARN_ON_ONCE_FOLIO(folio_test_locked(folio), folio);
+		folio_lock(folio);
+		aobj_dropswap(obj, index);
+		aobj_remove_folio(obj, index, folio);
+	}
+	/* What is left are swap-only pages, and lost ones. */
+	aobj_account(obj, 0, -(long)(obj->swmap.nr_slots - obj->swmap.nr_bad));
+	aobj_swmap_destroy(&obj->swmap, aobj_drop_slot, NULL);
+	mutex_unlock(&obj->lock);
+
+	xa_destroy(&obj->folios);
+	mutex_destroy(&obj->lock);
+	iput(obj->inode);
+	atomic_long_dec(&aobj_counters.objects);
+	obj->ops->release(obj);
+}
+
+/**
+ * aobj_detach - drop a reference (the seed's uao_detach)
+ * @obj: the object
+ *
+ * The last reference frees every page and every swap slot of the object.
+ *
+ * => nothing locked (in particular not obj->lock); may sleep.
+ */
+void aobj_detach(struct aobj *obj)
+{
+	might_sleep();
+	kref_put(&obj->ref, aobj_release);
+}
+EXPORT_SYMBOL_GPL(aobj_detach);
+
+/*
+ * aobj_insert_folio: make @folio, locked and not yet visible, the page at
+ * @index, on the LRU, with a reference for the object.
+ * => obj must be locked.
+ */
+static int aobj_insert_folio(struct aobj *obj, pgoff_t index,
+			     struct folio *folio)
+{
+	int err;
+
+	lockdep_assert_held(&obj->lock);
+	err = xa_insert(&obj->folios, index, folio, GFP_KERNEL);
+	if (err)
+		return err;
+	folio_get(folio);
+	aobj_lru_add(obj, folio, index);
+	aobj_account(obj, 1, 0);
+	return 0;
+}
+
+/**
+ * aobj_get - fetch the page at @index (the seed's uao_get)
+ * @obj: the object
+ * @index: page index, below the object's size
+ * @foliop: out: the page, locked, with a reference for the caller
+ *
+ * The seed's three cases: a resident page is returned; a page that never
+ * existed is allocated zeroed; a page with a swap slot is read from it,
+ * with the object unlocked during the I/O.  The page is clean unless it
+ * was dirty already: a caller that writes to it marks it dirty.
+ *
+ * => nothing locked; may sleep.
+ * Return: 0; -EINVAL for an index out of range; -ENOMEM; -EIO if the
+ * page's swap copy is lost (until aobj_put(AOBJ_PUT_FREE) over it).
+ */
+int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
+{
+	struct folio *folio, *new = NULL;
+	bool zeroed = false;
+	int slot, err;
+
+	if (index >= obj->pages)
+		return -EINVAL;
+
+	mutex_lock(&obj->lock);
+	for (;;) {
+		/* case 1: the page is resident. */
+		folio = xa_load(&obj->folios, index);
+		if (folio) {
+			if (!aobj_lock_folio(obj, index, folio))
+				continue;
+			folio_get(folio);
+			folio_set_referenced(folio);
+			mutex_unlock(&obj->lock);
+			if (new)
+				folio_put(new);
+			aobj_count(faults_resident);
+			*foliop = folio;
+			return 0;
+		}
+
+		slot = aobj_swmap_find(&obj->swmap, index);
+		if (slot == SWSLOT_BAD) {
+			mutex_unlock(&obj->lock);
+			if (new)
+				folio_put(new);
+			return -EIO;
+		}
+		if (new)
+			break;
+
+		/* Allocate with the object unlocked, then look again. */
+		mutex_unlock(&obj->lock);
+		err = aobj_reserve_page();
+		if (err)
+			return err;
+		zeroed = !slot;
+		new = folio_alloc(GFP_HIGHUSER | __GFP_NOWARN |
+				  (zeroed ? __GFP_ZERO : 0), 0);
+		if (!new)
+			return -ENOMEM;
+		mutex_lock(&obj->lock);
+	}
+
+	__folio_set_locked(new);
+	err = aobj_insert_folio(obj, index, new);
+	if (err) {
+		mutex_unlock(&obj->lock);
+		__folio_clear_locked(new);
+		folio_put(new);
+		return err;
+	}
+
+	if (!slot) {
+		/* case 2: zero-fill. */
+		if (!zeroed)
+			clear_highpage(&new->page);
+		folio_mark_uptodate(new);
+		mutex_unlock(&obj->lock);
+		aobj_count(faults_zero);
+		*foliop = new;
+		return 0;
+	}
+
+	/*
+	 * case 3: swap-in.  The page is locked and in the object, so others
+	 * wait on it; the slot stays, so that a clean eviction costs no write.
+	 */
+	mutex_unlock(&obj->lock);
+	err = aobj_swap_read(&new, slot, 1);
+	mutex_lock(&obj->lock);
+	if (err) {
+		/* The copy is lost: retire the slot, and fail this page until FREE. */
+		aobj_count(io_errors);
+		slot = aobj_swmap_set(&obj->swmap, index, SWSLOT_BAD);
+		if (slot > 0)
+			aobj_swap_markbad(slot, 1);
+		aobj_remove_folio(obj, index, new);
+		aobj_account(obj, 0, -1);
+		mutex_unlock(&obj->lock);
+		folio_put(new);
+		return -EIO;
+	}
+	folio_mark_uptodate(new);
+	aobj_account(obj, 0, -1);
+	mutex_unlock(&obj->lock);
+	aobj_count(faults_swapin);
+	aobj_count(pageins);
+	*foliop = new;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(aobj_get);
+
+/*
+ * aobj_put_free: drop the pages and swap copies of [start, end).
+ * Unlike the seed, which only deactivates pages of an object with several
+ * references, this frees them whoever maps them: the mappings are revoked
+ * first, so the range reads as zeros afterwards for everyone.
+ *
+ * => obj must be locked.
+ */
+static void aobj_put_free(struct aobj *obj, pgoff_t start, pgoff_t end)
+{
+	struct folio *folio;
+	pgoff_t index = start;
+
+	lockdep_assert_held(&obj->lock);
+	unmap_mapping_range(aobj_mapping(obj), (loff_t)start << PAGE_SHIFT,
+			    (loff_t)(end - start) << PAGE_SHIFT, 1);
+
+	/* Visit, in index order, every page that is resident or has a slot. */
+	while (index < end) {
+		pgoff_t fi = index, si = index;
+
+		folio = xa_find(&obj->folios, &fi, end - 1, XA_PRESENT);
+		if (!folio)
+			fi = end;
+		if (!aobj_swmap_next(&obj->swmap, SWSLOT_BAD, INT_MAX, &si))
+			si = end;
+		index = min(fi, si);
+		if (index >= end)
+			break;
+		if (fi == index) {
+			if (!aobj_lock_folio(obj, index, folio))
+				continue;
+			aobj_remove_folio(obj, index, folio);
+		}
+		aobj_dropswap(obj, index);
+		index++;
+		cond_resched();
+	}
+}
+
+/*
+ * aobj_put_deactivate: move the resident pages of [start, end) to the
+ * inactive end of the LRU.
+ * => obj must be locked.
+ */
+static void aobj_put_deactivate(struct aobj *obj, pgoff_t start, pgoff_t end)
+{
+	struct folio *folio;
+	unsigned long index;
+
+	lockdep_assert_held(&obj->lock);
+	xa_for_each_range(&obj->folios, index, folio, start, end - 1)
+		aobj_lru_deactivate(obj, folio);
+}
+
+/**
+ * aobj_put - flush the pages of [@start, @end) (the seed's uao_put)
+ * @obj: the object
+ * @start: first page index
+ * @end: page index past the range; clamped to the object's size
+ * @flags: one of AOBJ_PUT_FREE, AOBJ_PUT_DEACTIVATE, AOBJ_PUT_CLEAN
+ *
+ * FREE drops the pages and their swap copies: the range reads as zeros.
+ * DEACTIVATE makes the pages the first candidates for pageout.  CLEAN
+ * writes the dirty pages to swap now and leaves them resident and clean.
+ *
+ * => nothing locked; may sleep.
+ * Return: 0, -EINVAL for bad flags, or for CLEAN an error of the writes
+ * (-ENOSPC without swap).
+ */
+int aobj_put(struct aobj *obj, pgoff_t start, pgoff_t end, unsigned int flags)
+{
+	int err = 0;
+
+	if (flags != AOBJ_PUT_FREE && flags != AOBJ_PUT_DEACTIVATE &&
+	    flags != AOBJ_PUT_CLEAN)
+		return -EINVAL;
+	end = min_t(pgoff_t, end, obj->pages);
+	if (start >= end)
+		return 0;
+
+	switch (flags) {
+	case AOBJ_PUT_FREE:
+		mutex_lock(&obj->lock);
+		aobj_put_free(obj, start, end);
+		mutex_unlock(&obj->lock);
+		break;
+	case AOBJ_PUT_DEACTIVATE:
+		mutex_lock(&obj->lock);
+		aobj_put_deactivate(obj, start, end);
+		mutex_unlock(&obj->lock);
+		break;
+	case AOBJ_PUT_CLEAN:
+		err = aobj_clean_range(obj, start, end);
+		break;
+	}
+	return err;
+}
+EXPORT_SYMBOL_GPL(aobj_put);
+
+/**
+ * aobj_read_stats - read the module-wide counters
+ * @st: out
+ *
+ * => any context.
+ */
+void aobj_read_stats(struct aobj_stats *st)
+{
+	st->objects = atomic_long_read(&aobj_counters.objects);
+	st->resident = atomic_long_read(&aobj_counters.resident);
+	st->swpgonly = atomic_long_read(&aobj_counters.swpgonly);
+	st->faults_resident = atomic_long_read(&aobj_counters.faults_resident);
+	st->faults_zero = atomic_long_read(&aobj_counters.faults_zero);
+	st->faults_swapin = atomic_long_read(&aobj_counters.faults_swapin);
+	st->pageouts = atomic_long_read(&aobj_counters.pageouts);
+	st->pageins = atomic_long_read(&aobj_counters.pageins);
+	st->io_errors = atomic_long_read(&aobj_counters.io_errors);
+	st->bad_slots = atomic_long_read(&aobj_counters.bad_slots);
+}
+EXPORT_SYMBOL_GPL(aobj_read_stats);
+
+/**
+ * aobj_for_each_object - call @fn on every object, with a reference held
+ * @fn: the callback; a non-zero return stops the walk and is returned
+ * @arg: passed to @fn
+ *
+ * The seed's uao_swap_off() walk: the list lock is dropped while @fn runs,
+ * and the walk survives objects leaving the list meanwhile, because the
+ * reference keeps the current object (and so its place on the list).
+ *
+ * => nothing locked; may sleep.
+ */
+int aobj_for_each_object(int (*fn)(struct aobj *obj, void *arg), void *arg)
+{
+	struct aobj *obj, *prev = NULL;
+	int err = 0;
+
+	mutex_lock(&aobj_list_lock);
+	obj = list_first_entry(&aobj_list, struct aobj, list);
+	for (; !list_entry_is_head(obj, &aobj_list, list);
+	     obj = list_next_entry(obj, list)) {
+		if (!kref_get_unless_zero(&obj->ref))
+			continue;
+		mutex_unlock(&aobj_list_lock);
+		if (prev)
+			aobj_detach(prev);
+		prev = obj;
+		err = fn(obj, arg);
+		mutex_lock(&aobj_list_lock);
+		if (err)
+			break;
+	}
+	mutex_unlock(&aobj_list_lock);
+	if (prev)
+		aobj_detach(prev);
+	return err;
+}
+
+struct aobj_pagein_ctx {
+	int start;
+	int end;
+	u64 lost;
+};
+
+/*
+ * aobj_pagein: page in every page of @obj whose slot is in the context's
+ * range (the seed's uao_pagein and uao_pagein_page): read it, make it
+ * dirty and resident, release the slot.  A page that cannot be read is
+ * marked bad by aobj_get() and counted as lost.
+ *
+ * => nothing locked; the caller holds a reference on @obj.
+ */
+static int aobj_pagein(struct aobj *obj, void *arg)
+{
+	struct aobj_pagein_ctx *ctx = arg;
+	struct folio *folio;
+	pgoff_t index = 0;
+	int err = 0;
+
+	mutex_lock(&obj->lock);
+	while (aobj_swmap_next(&obj->swmap, ctx->start, ctx->end, &index)) {
+		mutex_unlock(&obj->lock);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		err = aobj_get(obj, index, &folio);
+		mutex_lock(&obj->lock);
+		if (err == -EIO) {
+			ctx->lost++;
+			err = 0;
+		} else if (err) {
+			break;
+		} else {
+			/* The only copy is now in memory. */
+			folio_mark_dirty(folio);
+			aobj_dropswap(obj, index);
+			aobj_lru_deactivate(obj, folio);
+			folio_unlock(folio);
+			folio_put(folio);
+		}
+		index++;
+		cond_resched();
+	}
+	mutex_unlock(&obj->lock);
+	/* Out of room: the caller keeps the device in service. */
+	return err == -ENOSPC ? -ENOMEM : err;
+}
+
+/**
+ * aobj_swap_off - page in everything swapped to slots [@start, @end)
+ * @start: first slot
+ * @end: slot past the range
+ * @lost: incremented by the number of pages that could not be read
+ *
+ * The seed's uao_swap_off().  The caller has stopped allocation from the
+ * range.
+ *
+ * => nothing locked; sleeps.
+ * Return: 0, -ENOMEM or -EINTR (the remaining pages stay swapped).
+ */
+int aobj_swap_off(int start, int end, u64 *lost)
+{
+	struct aobj_pagein_ctx ctx = { .start = start, .end = end };
+	int err;
+
+	err = aobj_for_each_object(aobj_pagein, &ctx);
+	*lost += ctx.lost;
+	return err;
+}
+
+int aobj_core_init(void)
+{
+	int err;
+
+	err = aobj_swmap_cache_init();
+	if (err)
+		return err;
+	aobj_mnt = kern_mount(&aobj_fs_type);
+	if (IS_ERR(aobj_mnt)) {
+		err = PTR_ERR(aobj_mnt);
+		goto err_cache;
+	}
+	err = aobj_swap_init();
+	if (err)
+		goto err_mnt;
+	return 0;
+
+err_mnt:
+	kern_unmount(aobj_mnt);
+err_cache:
+	aobj_swmap_cache_exit();
+	return err;
+}
+
+void aobj_core_exit(void)
+{
+	aobj_swap_exit();
+	kern_unmount(aobj_mnt);
+	aobj_swmap_cache_exit();
+}

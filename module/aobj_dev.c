@@ -1,0 +1,862 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aobj device layer: the control node /dev/aobj, one node /dev/aobj<ID> per
+ * object, the ioctls, mmap, sysfs, limits and module init.
+ *
+ * An object created through /dev/aobj is a struct aobj_node: the core
+ * object plus its id, owner and mode.  The node holds the creation
+ * reference until DETACH; every open file and every mapping holds one more.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cdev.h>
+#include <linux/cred.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "aobj.h"
+#include "aobj_internal.h"
+#include "aobj_swap.h"
+#include "uapi/linux/aobj.h"
+
+#define AOBJ_MINORS	(1U << 16)
+
+static unsigned long max_object_size = 64UL << 30;
+module_param(max_object_size, ulong, 0644);
+MODULE_PARM_DESC(max_object_size, "Largest object, in bytes (default 64 GiB)");
+
+static unsigned int max_objects = 1024;
+module_param(max_objects, uint, 0644);
+MODULE_PARM_DESC(max_objects, "Most objects at once (default 1024, at most 65536)");
+
+static unsigned long max_total_size = 1UL << 40;
+module_param(max_total_size, ulong, 0644);
+MODULE_PARM_DESC(max_total_size, "Sum of object sizes, in bytes (default 1 TiB)");
+
+/**
+ * struct aobj_node - an object created through /dev/aobj
+ * @obj: the object
+ * @id: minor number of its node, index in aobj_nodes
+ * @uid: owner of the node
+ * @gid: group of the node
+ * @mode: permission bits of the node
+ * @dev: the node's device; NULL once detached
+ * @detached: DETACH was done (or the module is going away)
+ */
+struct aobj_node {
+	struct aobj obj;
+	u32 id;
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+	struct device *dev;
+	bool detached;
+};
+
+/* Objects by id.  Its xa_lock guards lookup against release. */
+static DEFINE_XARRAY_ALLOC(aobj_nodes);
+/* Serialises create and detach, and guards the totals below. */
+static DEFINE_MUTEX(aobj_nodes_lock);
+static unsigned int aobj_nr_nodes;
+static u64 aobj_total_bytes;
+
+static dev_t aobj_devt;
+static struct cdev aobj_cdev;
+static const struct class aobj_class = {
+	.name = "aobj",
+};
+
+static struct aobj_node *to_node(struct aobj *obj)
+{
+	return container_of(obj, struct aobj_node, obj);
+}
+
+static void aobj_node_info(struct aobj_node *node, struct aobj_info *info)
+{
+	struct aobj *obj = &node->obj;
+
+	memset(info, 0, sizeof(*info));
+	info->id = node->id;
+	info->length = (u64)obj->pages << PAGE_SHIFT;
+	info->uid = from_kuid_munged(current_user_ns(), node->uid);
+	info->gid = from_kgid_munged(current_user_ns(), node->gid);
+	info->mode = node->mode;
+	info->refs = kref_read(&obj->ref);
+	mutex_lock(&obj->lock);
+	info->resident = obj->nr_resident;
+	info->swapped = aobj_nr_swapped(obj);
+	mutex_unlock(&obj->lock);
+	if (obj->flags & AOBJ_NOSWAP)
+		info->flags |= AOBJ_INFO_NOSWAP;
+	if (READ_ONCE(node->detached))
+		info->flags |= AOBJ_INFO_DETACHED;
+}
+
+/* sysfs: /sys/class/aobj/aobj<ID>/{size,resident,swapped,refs,noswap} */
+
+static ssize_t size_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct aobj_node *node = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%llu\n", (u64)node->obj.pages << PAGE_SHIFT);
+}
+static DEVICE_ATTR_RO(size);
+
+static ssize_t resident_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct aobj_node *node = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(node->obj.nr_resident));
+}
+static DEVICE_ATTR_RO(resident);
+
+static ssize_t swapped_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct aobj_node *node = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%lu\n", aobj_nr_swapped(&node->obj));
+}
+static DEVICE_ATTR_RO(swapped);
+
+static ssize_t refs_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct aobj_node *node = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", kref_read(&node->obj.ref));
+}
+static DEVICE_ATTR_RO(refs);
+
+static ssize_t noswap_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct aobj_node *node = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", !!(node->obj.flags & AOBJ_NOSWAP));
+}
+static DEVICE_ATTR_RO(noswap);
+
+static struct attribute *aobj_node_attrs[] = {
+	&dev_attr_size.attr,
+	&dev_attr_resident.attr,
+	&dev_attr_swapped.attr,
+	&dev_attr_refs.attr,
+	&dev_attr_noswap.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(aobj_node);
+
+static char *aobj_node_devnode(const struct device *dev, umode_t *mode,
+			       kuid_t *uid, kgid_t *gid)
+{
+	struct aobj_node *node = dev_get_drvdata(dev);
+
+	if (mode)
+		*mode = node->mode;
+	if (uid)
+		*uid = node->uid;
+	if (gid)
+		*gid = node->gid;
+	return NULL;
+}
+
+static const struct device_type aobj_node_type = {
+	.name = "aobj_object",
+	.groups = aobj_node_groups,
+	.devnode = aobj_node_devnode,
+};
+
+static void aobj_node_dev_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+/*
+ * aobj_node_release: the object is gone; forget its id and size.
+ * => nothing locked.
+ */
+static void aobj_node_release(struct aobj *obj)
+{
+	struct aobj_node *node = to_node(obj);
+
+	xa_erase(&aobj_nodes, node->id);
+	mutex_lock(&aobj_nodes_lock);
+	aobj_nr_nodes--;
+	aobj_total_bytes -= (u64)obj->pages << PAGE_SHIFT;
+	mutex_unlock(&aobj_nodes_lock);
+	kfree(node);
+}
+
+static const struct aobj_ops aobj_node_ops = {
+	.release = aobj_node_release,
+};
+
+/*
+ * aobj_node_add_dev: create /dev/aobj<ID> and its sysfs directory.
+ * => nothing locked.
+ */
+static int aobj_node_add_dev(struct aobj_node *node)
+{
+	struct device *dev;
+	int err;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	device_initialize(dev);
+	dev->class = &aobj_class;
+	dev->type = &aobj_node_type;
+	dev->devt = MKDEV(MAJOR(aobj_devt), node->id);
+	dev->release = aobj_node_dev_release;
+	dev_set_drvdata(dev, node);
+	err = dev_set_name(dev, "aobj%u", node->id);
+	if (!err)
+		err = device_add(dev);
+	if (err) {
+		put_device(dev);
+		return err;
+	}
+	node->dev = dev;
+	return 0;
+}
+
+/*
+ * aobj_node_detach: remove the node and drop the creation reference.
+ * => nothing locked.
+ * Return: 0, or -EIDRM if it was detached already.
+ */
+static int aobj_node_detach(struct aobj_node *node)
+{
+	struct device *dev;
+
+	mutex_lock(&aobj_nodes_lock);
+	if (node->detached) {
+		mutex_unlock(&aobj_nodes_lock);
+		return -EIDRM;
+	}
+	WRITE_ONCE(node->detached, true);
+	dev = node->dev;
+	node->dev = NULL;
+	mutex_unlock(&aobj_nodes_lock);
+
+	if (dev)
+		device_unregister(dev);
+	aobj_detach(&node->obj);
+	return 0;
+}
+
+/* The ioctls, after drivers/iommu/iommufd/main.c. */
+
+struct aobj_ucmd {
+	struct file *file;
+	struct aobj_node *node;		/* NULL on /dev/aobj */
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+/* Copy the answer back, no more than the caller's structure holds. */
+static int aobj_ucmd_respond(struct aobj_ucmd *ucmd, size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}
+
+static int aobj_check_limits(u64 length)
+{
+	if (length > READ_ONCE(max_object_size)) {
+		pr_info_ratelimited("create: %llu bytes is above max_object_size %lu\n",
+				    length, max_object_size);
+		return -EFBIG;
+	}
+	if (aobj_nr_nodes >= min(READ_ONCE(max_objects), AOBJ_MINORS)) {
+		pr_info_ratelimited("create: max_objects (%u) reached\n",
+				    max_objects);
+		return -ENOSPC;
+	}
+	if (aobj_total_bytes + length > READ_ONCE(max_total_size)) {
+		pr_info_ratelimited("create: max_total_size (%lu bytes) reached\n",
+				    max_total_size);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static int aobj_ioctl_create(struct aobj_ucmd *ucmd)
+{
+	struct aobj_create *cmd = ucmd->cmd;
+	struct aobj_node *node;
+	u64 length;
+	u32 id;
+	int err;
+
+	if (cmd->flags & ~AOBJ_CREATE_NOSWAP || cmd->mode & ~0777 ||
+	    !cmd->length || cmd->length > U64_MAX - PAGE_SIZE)
+		return -EINVAL;
+	length = PAGE_ALIGN(cmd->length);
+
+	node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
+	if (!node)
+		return -ENOMEM;
+	node->uid = current_fsuid();
+	node->gid = current_fsgid();
+	node->mode = cmd->mode ? cmd->mode : 0600;
+
+	mutex_lock(&aobj_nodes_lock);
+	err = aobj_check_limits(length);
+	if (!err) {
+		aobj_nr_nodes++;
+		aobj_total_bytes += length;
+	}
+	mutex_unlock(&aobj_nodes_lock);
+	if (err) {
+		kfree(node);
+		return err;
+	}
+
+	err = aobj_init(&node->obj, length,
+			cmd->flags & AOBJ_CREATE_NOSWAP ? AOBJ_NOSWAP : 0,
+			&aobj_node_ops);
+	if (!err) {
+		err = xa_alloc(&aobj_nodes, &id, node,
+			       XA_LIMIT(0, AOBJ_MINORS - 1), GFP_KERNEL);
+		if (err)
+			aobj_detach(&node->obj); /* frees node */
+	} else {
+		mutex_lock(&aobj_nodes_lock);
+		aobj_nr_nodes--;
+		aobj_total_bytes -= length;
+		mutex_unlock(&aobj_nodes_lock);
+		kfree(node);
+	}
+	if (err)
+		return err == -EBUSY ? -ENOSPC : err;
+
+	node->id = id;
+	err = aobj_node_add_dev(node);
+	if (!err) {
+		cmd->id = id;
+		err = aobj_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	if (err) {
+		/* Nobody learnt of the object: take it back. */
+		aobj_node_detach(node);
+		return err;
+	}
+	return 0;
+}
+
+static int aobj_ioctl_list(struct aobj_ucmd *ucmd)
+{
+	struct aobj_list *cmd = ucmd->cmd;
+	u8 __user *uentry = u64_to_user_ptr(cmd->entries);
+	struct aobj_node *node;
+	struct aobj_info info;
+	unsigned long id;
+	u32 n = 0;
+	int err = 0;
+
+	if (cmd->flags)
+		return -EINVAL;
+	if (cmd->count && cmd->entry_size < sizeof(info))
+		return -EINVAL;
+
+	/* aobj_nodes_lock keeps the listed objects from being released. */
+	mutex_lock(&aobj_nodes_lock);
+	xa_for_each(&aobj_nodes, id, node) {
+		if (n < cmd->count) {
+			aobj_node_info(node, &info);
+			if (copy_to_user(uentry, &info, sizeof(info)) ||
+			    clear_user(uentry + sizeof(info),
+				       cmd->entry_size - sizeof(info))) {
+				err = -EFAULT;
+				break;
+			}
+			uentry += cmd->entry_size;
+		}
+		n++;
+	}
+	mutex_unlock(&aobj_nodes_lock);
+	if (err)
+		return err;
+	cmd->count = n;
+	return aobj_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int aobj_ioctl_stat(struct aobj_ucmd *ucmd)
+{
+	struct aobj_stat *cmd = ucmd->cmd;
+
+	if (cmd->flags)
+		return -EINVAL;
+	aobj_node_info(ucmd->node, &cmd->info);
+	return aobj_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int aobj_ioctl_flush(struct aobj_ucmd *ucmd)
+{
+	struct aobj_flush *cmd = ucmd->cmd;
+	struct aobj *obj = &ucmd->node->obj;
+	u64 size = (u64)obj->pages << PAGE_SHIFT;
+	u64 length = cmd->length;
+	static const unsigned int modes[] = {
+		[AOBJ_FLUSH_FREE] = AOBJ_PUT_FREE,
+		[AOBJ_FLUSH_DEACTIVATE] = AOBJ_PUT_DEACTIVATE,
+		[AOBJ_FLUSH_CLEAN] = AOBJ_PUT_CLEAN,
+	};
+
+	if (!(ucmd->file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (hweight32(cmd->flags) != 1 || cmd->flags >= ARRAY_SIZE(modes) ||
+	    !modes[cmd->flags])
+		return -EINVAL;
+	if (!PAGE_ALIGNED(cmd->offset) || !PAGE_ALIGNED(length) ||
+	    cmd->offset > size)
+		return -EINVAL;
+	if (!length)
+		length = size - cmd->offset;
+	if (length > size - cmd->offset)
+		return -EINVAL;
+	return aobj_put(obj, cmd->offset >> PAGE_SHIFT,
+			(cmd->offset + length) >> PAGE_SHIFT, modes[cmd->flags]);
+}
+
+static int aobj_ioctl_detach(struct aobj_ucmd *ucmd)
+{
+	struct aobj_detach *cmd = ucmd->cmd;
+
+	if (cmd->flags)
+		return -EINVAL;
+	if (!(ucmd->file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	return aobj_node_detach(ucmd->node);
+}
+
+static int aobj_ioctl_swapon(struct aobj_ucmd *ucmd)
+{
+	struct aobj_swapon *cmd = ucmd->cmd;
+	char *path;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+	path = strndup_user(u64_to_user_ptr(cmd->path), PATH_MAX);
+	if (IS_ERR(path))
+		return PTR_ERR(path);
+	err = aobj_swapon(path, cmd->priority);
+	kfree(path);
+	return err;
+}
+
+static int aobj_ioctl_swapoff(struct aobj_ucmd *ucmd)
+{
+	struct aobj_swapoff *cmd = ucmd->cmd;
+	char *path;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (cmd->flags)
+		return -EINVAL;
+	path = strndup_user(u64_to_user_ptr(cmd->path), PATH_MAX);
+	if (IS_ERR(path))
+		return PTR_ERR(path);
+	err = aobj_swapoff(path, &cmd->lost);
+	kfree(path);
+	if (err)
+		return err;
+	return aobj_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+#define AOBJ_MAX_SWAPDEVS	1024
+
+static int aobj_ioctl_swaps(struct aobj_ucmd *ucmd)
+{
+	struct aobj_swaps *cmd = ucmd->cmd;
+	u8 __user *uentry = u64_to_user_ptr(cmd->entries);
+	struct aobj_swapdev_info *info = NULL;
+	u32 i, n, room = min(cmd->count, AOBJ_MAX_SWAPDEVS);
+	int err = 0;
+
+	if (cmd->flags)
+		return -EINVAL;
+	if (cmd->count && cmd->entry_size < sizeof(*info))
+		return -EINVAL;
+	if (room) {
+		info = kcalloc(room, sizeof(*info), GFP_KERNEL);
+		if (!info)
+			return -ENOMEM;
+	}
+	n = aobj_swap_list(info, room);
+	for (i = 0; i < min(n, room); i++) {
+		if (copy_to_user(uentry, &info[i], sizeof(*info)) ||
+		    clear_user(uentry + sizeof(*info),
+			       cmd->entry_size - sizeof(*info))) {
+			err = -EFAULT;
+			break;
+		}
+		uentry += cmd->entry_size;
+	}
+	kfree(info);
+	if (err)
+		return err;
+	cmd->count = n;
+	return aobj_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+union aobj_ucmd_buffer {
+	struct aobj_create create;
+	struct aobj_list list;
+	struct aobj_stat stat;
+	struct aobj_flush flush;
+	struct aobj_detach detach;
+	struct aobj_swapon swapon;
+	struct aobj_swapoff swapoff;
+	struct aobj_swaps swaps;
+};
+
+enum aobj_ioctl_node {
+	AOBJ_ON_CONTROL,	/* /dev/aobj only */
+	AOBJ_ON_OBJECT,		/* /dev/aobj<ID> only */
+};
+
+struct aobj_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	enum aobj_ioctl_node on;
+	int (*execute)(struct aobj_ucmd *ucmd);
+};
+
+#define AOBJ_IOCTL_OP(_ioctl, _fn, _on, _struct, _last)			\
+	[_IOC_NR(_ioctl) - AOBJ_CMD_BASE] = {				\
+		.size = sizeof(_struct) +				\
+			BUILD_BUG_ON_ZERO(sizeof(union aobj_ucmd_buffer) < \
+					  sizeof(_struct)),		\
+		.min_size = offsetofend(_struct, _last),		\
+		.ioctl_num = _ioctl,					\
+		.on = _on,						\
+		.execute = _fn,						\
+	}
+
+static const struct aobj_ioctl_op aobj_ioctl_ops[] = {
+	AOBJ_IOCTL_OP(AOBJ_IOC_CREATE, aobj_ioctl_create, AOBJ_ON_CONTROL,
+		      struct aobj_create, id),
+	AOBJ_IOCTL_OP(AOBJ_IOC_LIST, aobj_ioctl_list, AOBJ_ON_CONTROL,
+		      struct aobj_list, entries),
+	AOBJ_IOCTL_OP(AOBJ_IOC_STAT, aobj_ioctl_stat, AOBJ_ON_OBJECT,
+		      struct aobj_stat, info),
+	AOBJ_IOCTL_OP(AOBJ_IOC_FLUSH, aobj_ioctl_flush, AOBJ_ON_OBJECT,
+		      struct aobj_flush, length),
+	AOBJ_IOCTL_OP(AOBJ_IOC_DETACH, aobj_ioctl_detach, AOBJ_ON_OBJECT,
+		      struct aobj_detach, flags),
+	AOBJ_IOCTL_OP(AOBJ_IOC_SWAPON, aobj_ioctl_swapon, AOBJ_ON_CONTROL,
+		      struct aobj_swapon, __reserved),
+	AOBJ_IOCTL_OP(AOBJ_IOC_SWAPOFF, aobj_ioctl_swapoff, AOBJ_ON_CONTROL,
+		      struct aobj_swapoff, lost),
+	AOBJ_IOCTL_OP(AOBJ_IOC_SWAPS, aobj_ioctl_swaps, AOBJ_ON_CONTROL,
+		      struct aobj_swaps, entries),
+};
+
+static long aobj_ioctl(struct file *file, unsigned int cmd, unsigned long arg,
+		       struct aobj_node *node)
+{
+	union aobj_ucmd_buffer buf;
+	const struct aobj_ioctl_op *op;
+	struct aobj_ucmd ucmd = {
+		.file = file,
+		.node = node,
+		.ubuffer = (void __user *)arg,
+		.cmd = &buf,
+	};
+	unsigned int nr = _IOC_NR(cmd);
+	int err;
+
+	if (_IOC_TYPE(cmd) != AOBJ_IOCTL_TYPE || nr < AOBJ_CMD_BASE ||
+	    nr - AOBJ_CMD_BASE >= ARRAY_SIZE(aobj_ioctl_ops))
+		return -ENOTTY;
+	op = &aobj_ioctl_ops[nr - AOBJ_CMD_BASE];
+	if (op->ioctl_num != cmd ||
+	    op->on != (node ? AOBJ_ON_OBJECT : AOBJ_ON_CONTROL))
+		return -ENOTTY;
+
+	err = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+	if (err)
+		return err;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	err = copy_struct_from_user(&buf, op->size, ucmd.ubuffer,
+				    ucmd.user_size);
+	if (err)
+		return err == -E2BIG ? -EINVAL : err;
+	return op->execute(&ucmd);
+}
+
+static long aobj_ctl_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	return aobj_ioctl(file, cmd, arg, NULL);
+}
+
+static long aobj_node_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	return aobj_ioctl(file, cmd, arg, file->private_data);
+}
+
+/* mmap of /dev/aobj<ID>: offset 0 is the object's first byte. */
+
+static void aobj_vm_open(struct vm_area_struct *vma)
+{
+	aobj_reference(vma->vm_private_data);
+}
+
+static void aobj_vm_close(struct vm_area_struct *vma)
+{
+	aobj_detach(vma->vm_private_data);
+}
+
+/*
+ * aobj_vm_fault: the page comes back locked, so that pageout, which locks
+ * a page before revoking its mappings, cannot slip in before the PTE is
+ * installed.
+ * => mmap_lock or the VMA lock held.
+ */
+static vm_fault_t aobj_vm_fault(struct vm_fault *vmf)
+{
+	struct folio *folio;
+	int err;
+
+	err = aobj_get(vmf->vma->vm_private_data, vmf->pgoff, &folio);
+	if (err)
+		return vmf_error(err);
+	vmf->page = folio_page(folio, 0);
+	return VM_FAULT_LOCKED;
+}
+
+static const struct vm_operations_struct aobj_vm_ops = {
+	.open = aobj_vm_open,
+	.close = aobj_vm_close,
+	.fault = aobj_vm_fault,
+};
+
+static int aobj_node_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct aobj_node *node = file->private_data;
+	struct aobj *obj = &node->obj;
+
+	if (!(vma->vm_flags & VM_SHARED)) {
+		pr_debug("mmap of object %u: only MAP_SHARED is supported\n",
+			 node->id);
+		return -EINVAL;
+	}
+	if (vma->vm_pgoff >= obj->pages ||
+	    vma_pages(vma) > obj->pages - vma->vm_pgoff) {
+		pr_debug("mmap of object %u: range beyond its %lu pages\n",
+			 node->id, obj->pages);
+		return -ENXIO;
+	}
+	if (READ_ONCE(node->detached))
+		return -EIDRM;
+
+	vm_flags_set(vma, VM_DONTEXPAND);
+	vma->vm_ops = &aobj_vm_ops;
+	vma->vm_private_data = obj;
+	aobj_reference(obj);
+	return 0;
+}
+
+static int aobj_node_open(struct inode *inode, struct file *file)
+{
+	struct aobj_node *node;
+
+	xa_lock(&aobj_nodes);
+	node = xa_load(&aobj_nodes, iminor(inode));
+	if (node && (READ_ONCE(node->detached) ||
+		     !kref_get_unless_zero(&node->obj.ref)))
+		node = NULL;
+	xa_unlock(&aobj_nodes);
+	if (!node)
+		return -ENXIO;
+
+	file->private_data = node;
+	/* Link mappings on the object's address_space, as DRM does. */
+	file->f_mapping = aobj_mapping(&node->obj);
+	return 0;
+}
+
+static int aobj_node_file_release(struct inode *inode, struct file *file)
+{
+	struct aobj_node *node = file->private_data;
+
+	aobj_detach(&node->obj);
+	return 0;
+}
+
+static const struct file_operations aobj_node_fops = {
+	.owner = THIS_MODULE,
+	.open = aobj_node_open,
+	.release = aobj_node_file_release,
+	.mmap = aobj_node_mmap,
+	.unlocked_ioctl = aobj_node_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static const struct file_operations aobj_ctl_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = aobj_ctl_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/* sysfs: /sys/class/misc/aobj/stats/<counter> */
+
+#define AOBJ_STAT_ATTR(_name)						\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct aobj_stats st;						\
+									\
+	aobj_read_stats(&st);						\
+	return sysfs_emit(buf, "%ld\n", st._name);			\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+AOBJ_STAT_ATTR(objects);
+AOBJ_STAT_ATTR(swpgonly);
+AOBJ_STAT_ATTR(faults_resident);
+AOBJ_STAT_ATTR(faults_zero);
+AOBJ_STAT_ATTR(faults_swapin);
+AOBJ_STAT_ATTR(pageouts);
+AOBJ_STAT_ATTR(pageins);
+AOBJ_STAT_ATTR(io_errors);
+AOBJ_STAT_ATTR(bad_slots);
+
+/* "resident" is taken by the per-object attribute above. */
+static ssize_t resident_pages_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct aobj_stats st;
+
+	aobj_read_stats(&st);
+	return sysfs_emit(buf, "%ld\n", st.resident);
+}
+static DEVICE_ATTR_RO(resident_pages);
+
+static struct attribute *aobj_stats_attrs[] = {
+	&dev_attr_objects.attr,
+	&dev_attr_resident_pages.attr,
+	&dev_attr_swpgonly.attr,
+	&dev_attr_faults_resident.attr,
+	&dev_attr_faults_zero.attr,
+	&dev_attr_faults_swapin.attr,
+	&dev_attr_pageouts.attr,
+	&dev_attr_pageins.attr,
+	&dev_attr_io_errors.attr,
+	&dev_attr_bad_slots.attr,
+	NULL,
+};
+
+static const struct attribute_group aobj_stats_group = {
+	.name = "stats",
+	.attrs = aobj_stats_attrs,
+};
+
+static const struct attribute_group *aobj_ctl_groups[] = {
+	&aobj_stats_group,
+	NULL,
+};
+
+static struct miscdevice aobj_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "aobj",
+	.fops = &aobj_ctl_fops,
+	.groups = aobj_ctl_groups,
+	.mode = 0666,
+};
+
+static void aobj_detach_all_nodes(void)
+{
+	struct aobj_node *node;
+	unsigned long id;
+
+	xa_for_each(&aobj_nodes, id, node)
+		aobj_node_detach(node);
+}
+
+static int __init aobj_module_init(void)
+{
+	int err;
+
+	err = aobj_core_init();
+	if (err)
+		return err;
+	err = aobj_pageout_init();
+	if (err)
+		goto err_core;
+	err = alloc_chrdev_region(&aobj_devt, 0, AOBJ_MINORS, "aobj");
+	if (err)
+		goto err_pageout;
+	err = class_register(&aobj_class);
+	if (err)
+		goto err_region;
+	cdev_init(&aobj_cdev, &aobj_node_fops);
+	err = cdev_add(&aobj_cdev, aobj_devt, AOBJ_MINORS);
+	if (err)
+		goto err_class;
+	err = misc_register(&aobj_miscdev);
+	if (err)
+		goto err_cdev;
+	return 0;
+
+err_cdev:
+	cdev_del(&aobj_cdev);
+err_class:
+	class_unregister(&aobj_class);
+err_region:
+	unregister_chrdev_region(aobj_devt, AOBJ_MINORS);
+err_pageout:
+	aobj_pageout_exit();
+err_core:
+	aobj_core_exit();
+	return err;
+}
+
+static void __exit aobj_module_exit(void)
+{
+	struct aobj_stats st;
+
+	misc_deregister(&aobj_miscdev);
+	/* No file is open (each pins the module): this frees every object. */
+	aobj_detach_all_nodes();
+	cdev_del(&aobj_cdev);
+	class_unregister(&aobj_class);
+	unregister_chrdev_region(aobj_devt, AOBJ_MINORS);
+	aobj_pageout_exit();
+	aobj_read_stats(&st);
+	WARN(st.objects || st.resident || st.swpgonly,
+	     "aobj: %ld objects, %ld resident and %ld swapped pages left at unload\n",
+	     st.objects, st.resident, st.swpgonly);
+	aobj_core_exit();
+}
+
+module_init(aobj_module_init);
+module_exit(aobj_module_exit);
+
+MODULE_DESCRIPTION("Anonymous memory objects with their own swap (NetBSD UVM aobj)");
+MODULE_LICENSE("GPL");

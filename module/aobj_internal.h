@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aobj: what the core, the pageout daemon, the swap layer and the device
+ * share, but other modules do not see.
+ */
+#ifndef _AOBJ_INTERNAL_H
+#define _AOBJ_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/spinlock.h>
+
+#include "aobj.h"
+
+/* Module-wide counters; see struct aobj_stats. */
+struct aobj_counters {
+	atomic_long_t objects;
+	atomic_long_t resident;
+	atomic_long_t swpgonly;
+	atomic_long_t faults_resident;
+	atomic_long_t faults_zero;
+	atomic_long_t faults_swapin;
+	atomic_long_t pageouts;
+	atomic_long_t pageins;
+	atomic_long_t io_errors;
+	atomic_long_t bad_slots;
+};
+
+extern struct aobj_counters aobj_counters;
+#define aobj_count(name)	atomic_long_inc(&aobj_counters.name)
+#define aobj_count_add(name, n)	atomic_long_add(n, &aobj_counters.name)
+
+extern struct mutex aobj_list_lock;
+extern spinlock_t aobj_lru_lock;
+extern struct list_head aobj_lru_active;
+extern struct list_head aobj_lru_inactive;
+
+void aobj_account(struct aobj *obj, long resident, long swpgonly);
+void aobj_dropswap(struct aobj *obj, pgoff_t index);
+bool aobj_lock_folio(struct aobj *obj, pgoff_t index, struct folio *folio);
+void aobj_remove_folio(struct aobj *obj, pgoff_t index, struct folio *folio);
+int aobj_for_each_object(int (*fn)(struct aobj *obj, void *arg), void *arg);
+
+/* aobj_pageout.c */
+int aobj_reserve_page(void);
+int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end);
+int aobj_pageout_init(void);
+void aobj_pageout_exit(void);
+
+#endif /* _AOBJ_INTERNAL_H */

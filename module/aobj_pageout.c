@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aobj pageout: the pagedaemon's work on aobj pages.
+ *
+ * Two things drive it: kernel memory pressure, through a shrinker, and the
+ * max_resident_mb limit, through a worker that pages out from a high
+ * watermark (limit - limit/32) down to a low one (limit - limit/16).  A
+ * fault that finds the limit reached waits for the worker.
+ *
+ * Victims come from the tail of the inactive list; a page referenced since
+ * it got there goes back to the active list (second chance).  A victim is
+ * paged out together with the resident pages that follow it in its object,
+ * up to AOBJ_PAGEOUT_CLUSTER, in one bio to contiguous slots.  Before a
+ * page is written every user mapping of it is revoked; a clean page whose
+ * swap copy is valid (or which was never written: it is all zeros) is
+ * dropped without I/O.  Pages of NOSWAP objects are never on the lists;
+ * pages in an mlock()ed mapping and pages pinned by someone are skipped.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/pagemap.h>
+#include <linux/sched.h>
+#include <linux/shrinker.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "aobj_internal.h"
+#include "aobj_swap.h"
+
+#define AOBJ_PAGEOUT_CLUSTER	32
+#define AOBJ_LRU_REFILL		256
+
+static struct work_struct aobj_pageout_work;
+static DECLARE_WAIT_QUEUE_HEAD(aobj_pageout_wait);
+/* Completed worker passes, and what the last one freed. */
+static unsigned long aobj_pageout_gen;
+static unsigned long aobj_pageout_last;
+static struct shrinker *aobj_shrinker;
+
+static unsigned int max_resident_mb;
+
+static int aobj_set_max_resident(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_uint(val, kp);
+
+	if (!err && aobj_pageout_work.func)
+		queue_work(system_unbound_wq, &aobj_pageout_work);
+	return err;
+}
+
+static const struct kernel_param_ops aobj_max_resident_ops = {
+	.set = aobj_set_max_resident,
+	.get = param_get_uint,
+};
+module_param_cb(max_resident_mb, &aobj_max_resident_ops, &max_resident_mb, 0644);
+MODULE_PARM_DESC(max_resident_mb, "Resident limit of all objects, in MiB (0: none)");
+
+static unsigned long aobj_limit_pages(void)
+{
+	return (unsigned long)READ_ONCE(max_resident_mb) << (20 - PAGE_SHIFT);
+}
+
+static unsigned long aobj_resident(void)
+{
+	long n = atomic_long_read(&aobj_counters.resident);
+
+	return n > 0 ? n : 0;
+}
+
+/*
+ * aobj_write_pages: write @n locked, unmapped pages to fresh slots, record
+ * the slots, and release the old ones.  Unless @keep, the written pages
+ * leave the object.  A write error retires the slots and leaves the pages
+ * resident and dirty.
+ *
+ * => obj must be locked; it is unlocked during the I/O.  The folios are
+ *    locked; they are unlocked (or released) on return.
+ * Return: pages written, or -ENOSPC / -EIO if none could be.
+ */
+static int aobj_write_pages(struct aobj *obj, struct folio **folios,
+			    pgoff_t *idx, int n, bool keep)
+{
+	int i, done = 0, written = 0, err = 0;
+
+	lockdep_assert_held(&obj->lock);
+	while (done < n) {
+		int nr = n - done;
+		int slot = aobj_swap_alloc(&nr);
+
+		if (!slot) {
+			err = -ENOSPC;
+			break;
+		}
+		for (i = done; i < done + nr; i++)
+			folio_clear_dirty(folios[i]);
+		mutex_unlock(&obj->lock);
+		err = aobj_swap_write(folios + done, slot, nr);
+		mutex_lock(&obj->lock);
+		if (err) {
+			aobj_count(io_errors);
+			aobj_swap_markbad(slot, nr);
+			for (i = done; i < done + nr; i++)
+				folio_mark_dirty(folios[i]);
+			break;
+		}
+		for (i = done; i < done + nr; i++) {
+			int old = aobj_swmap_set(&obj->swmap, idx[i],
+						 slot + i - done);
+
+			if (old == -ENOMEM) {
+				aobj_swap_free(slot + i - done, 1);
+				folio_mark_dirty(folios[i]);
+				continue;
+			}
+			if (old > 0)
+				aobj_swap_free(old, 1);
+			written++;
+			aobj_count(pageouts);
+			if (!keep) {
+				aobj_remove_folio(obj, idx[i], folios[i]);
+				aobj_account(obj, 0, 1);
+				folios[i] = NULL;
+			}
+		}
+		done += nr;
+	}
+	for (i = 0; i < n; i++)
+		if (folios[i])
+			folio_unlock(folios[i]);
+	return written ? written : err;
+}
+
+/*
+ * aobj_pageout_cluster: page out the page at @index and the resident pages
+ * that follow it, up to a cluster.
+ * => nothing locked; the caller holds a reference on @obj.
+ * Return: pages that left memory.
+ */
+static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index)
+{
+	struct address_space *mapping = aobj_mapping(obj);
+	struct folio *run[AOBJ_PAGEOUT_CLUSTER];
+	pgoff_t idx[AOBJ_PAGEOUT_CLUSTER];
+	int i, n = 0, nr = 0, freed = 0, written;
+
+	if (!mutex_trylock(&obj->lock))
+		return 0;
+
+	/*
+	 * Lock a run of resident pages that may go.  A page mapped in an
+	 * mlock()ed mapping is PG_mlocked (mlock_vma_folio() at map time).
+	 */
+	while (nr < AOBJ_PAGEOUT_CLUSTER && index + nr < obj->pages) {
+		struct folio *folio = xa_load(&obj->folios, index + nr);
+
+		if (!folio || !folio_trylock(folio))
+			break;
+		if (folio_test_mlocked(folio)) {
+			folio_unlock(folio);
+			break;
+		}
+		run[nr++] = folio;
+	}
+	if (nr && mapping_mapped(mapping))
+		unmap_mapping_range(mapping, (loff_t)index << PAGE_SHIFT,
+				    (loff_t)nr << PAGE_SHIFT, 1);
+
+	for (i = 0; i < nr; i++) {
+		struct folio *folio = run[i];
+
+		/* Pinned, or someone waits for it: leave it be. */
+		if (folio_mapped(folio) || folio_ref_count(folio) > 1) {
+			folio_unlock(folio);
+			continue;
+		}
+		if (!folio_test_dirty(folio)) {
+			/* Its swap copy, or zeros if it has none, is what it holds. */
+			int slot = aobj_swmap_find(&obj->swmap, index + i);
+
+			aobj_remove_folio(obj, index + i, folio);
+			if (slot > 0)
+				aobj_account(obj, 0, 1);
+			freed++;
+			continue;
+		}
+		run[n] = folio;
+		idx[n++] = index + i;
+	}
+	if (n) {
+		written = aobj_write_pages(obj, run, idx, n, false);
+		if (written > 0)
+			freed += written;
+	}
+	mutex_unlock(&obj->lock);
+	return freed;
+}
+
+/*
+ * aobj_lru_refill: move the oldest active pages to the inactive list.
+ * => aobj_lru_lock must be held.
+ */
+static void aobj_lru_refill(void)
+{
+	int n;
+
+	lockdep_assert_held(&aobj_lru_lock);
+	for (n = 0; n < AOBJ_LRU_REFILL && !list_empty(&aobj_lru_active); n++)
+		list_move(aobj_lru_active.prev, &aobj_lru_inactive);
+}
+
+/*
+ * aobj_pageout_scan: look at up to @nr_to_scan victims, stop once
+ * @nr_to_free pages have left memory.
+ * => nothing locked; sleeps.
+ * Return: pages that left memory.
+ */
+static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
+				       unsigned long nr_to_free)
+{
+	unsigned long freed = 0;
+
+	while (nr_to_scan-- && freed < nr_to_free) {
+		struct folio *folio;
+		struct aobj *obj;
+		pgoff_t index;
+
+		spin_lock(&aobj_lru_lock);
+		if (list_empty(&aobj_lru_inactive))
+			aobj_lru_refill();
+		if (list_empty(&aobj_lru_inactive)) {
+			spin_unlock(&aobj_lru_lock);
+			break;
+		}
+		folio = list_last_entry(&aobj_lru_inactive, struct folio, lru);
+		if (folio_test_clear_referenced(folio)) {
+			list_move(&folio->lru, &aobj_lru_active);
+			spin_unlock(&aobj_lru_lock);
+			continue;
+		}
+		/* Rotate, so that a page we cannot take now does not block. */
+		list_move(&folio->lru, &aobj_lru_inactive);
+		obj = folio->private;
+		index = folio->index;
+		if (!kref_get_unless_zero(&obj->ref)) {
+			spin_unlock(&aobj_lru_lock);
+			continue;
+		}
+		spin_unlock(&aobj_lru_lock);
+
+		freed += aobj_pageout_cluster(obj, index);
+		aobj_detach(obj);
+		cond_resched();
+	}
+	return freed;
+}
+
+/* The worker: from above the high watermark down to the low one. */
+static void aobj_pageout_worker(struct work_struct *work)
+{
+	unsigned long limit = aobj_limit_pages();
+	unsigned long low = limit - limit / 16;
+	unsigned long freed = 0, n = 1;
+
+	while (limit && n && aobj_resident() > low && aobj_swap_available()) {
+		unsigned long want = aobj_resident() - low;
+
+		n = aobj_pageout_scan(2 * want + AOBJ_PAGEOUT_CLUSTER, want);
+		freed += n;
+	}
+	WRITE_ONCE(aobj_pageout_last, freed);
+	WRITE_ONCE(aobj_pageout_gen, aobj_pageout_gen + 1);
+	wake_up_all(&aobj_pageout_wait);
+}
+
+/**
+ * aobj_reserve_page - wait until one more page may become resident
+ *
+ * Kicks the worker above the high watermark; at the limit, waits for it.
+ *
+ * => nothing locked; sleeps.
+ * Return: 0; -ENOSPC if the limit is reached and nothing can be paged out;
+ * -EINTR on a fatal signal.
+ */
+int aobj_reserve_page(void)
+{
+	unsigned long limit = aobj_limit_pages(), gen;
+	int tries;
+
+	if (!limit)
+		return 0;
+	if (aobj_resident() + 1 >= limit - limit / 32)
+		queue_work(system_unbound_wq, &aobj_pageout_work);
+	for (tries = 0; aobj_resident() >= limit; tries++) {
+		gen = READ_ONCE(aobj_pageout_gen);
+		queue_work(system_unbound_wq, &aobj_pageout_work);
+		if (wait_event_killable(aobj_pageout_wait,
+					aobj_resident() < limit ||
+					READ_ONCE(aobj_pageout_gen) != gen))
+			return -EINTR;
+		if (aobj_resident() < limit)
+			break;
+		if (!READ_ONCE(aobj_pageout_last) || tries > 100) {
+			pr_warn_ratelimited("resident limit of %u MiB reached, nothing can be paged out\n",
+					    max_resident_mb);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+/**
+ * aobj_clean_range - write the dirty pages of [@start, @end) to swap now
+ * @obj: the object
+ * @start: first page index
+ * @end: page index past the range
+ *
+ * The pages stay resident, clean, with a valid swap copy: evicting them
+ * later costs no I/O.  Their mappings are revoked first, so that writes
+ * through them are seen.
+ *
+ * => nothing locked; sleeps.
+ * Return: 0; -ENOSPC without room on a swap device; -EIO.
+ */
+int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end)
+{
+	struct folio *run[AOBJ_PAGEOUT_CLUSTER];
+	pgoff_t idx[AOBJ_PAGEOUT_CLUSTER];
+	pgoff_t index = start;
+	struct folio *folio;
+	int n, err = 0;
+
+	if (obj->flags & AOBJ_NOSWAP)
+		return 0;
+	if (!aobj_swap_available())
+		return -ENOSPC;
+
+	mutex_lock(&obj->lock);
+	unmap_mapping_range(aobj_mapping(obj), (loff_t)start << PAGE_SHIFT,
+			    (loff_t)(end - start) << PAGE_SHIFT, 1);
+	while (!err && index < end) {
+		n = 0;
+		while (n < AOBJ_PAGEOUT_CLUSTER && index < end) {
+			folio = xa_find(&obj->folios, &index, end - 1, XA_PRESENT);
+			if (!folio)
+				break;
+			/* Sleep on a page only with no other page locked. */
+			if (!folio_trylock(folio)) {
+				if (n)
+					break;
+				if (!aobj_lock_folio(obj, index, folio))
+					continue;
+			}
+			if (folio_mapped(folio))
+				unmap_mapping_range(aobj_mapping(obj),
+						    (loff_t)index << PAGE_SHIFT,
+						    PAGE_SIZE, 1);
+			if (folio_test_dirty(folio)) {
+				run[n] = folio;
+				idx[n++] = index;
+			} else {
+				folio_unlock(folio);
+			}
+			index++;
+		}
+		if (!n)
+			break;
+		n = aobj_write_pages(obj, run, idx, n, true);
+		if (n < 0)
+			err = n;
+	}
+	mutex_unlock(&obj->lock);
+	return err;
+}
+
+static unsigned long aobj_shrink_count(struct shrinker *s,
+				       struct shrink_control *sc)
+{
+	unsigned long n = aobj_resident();
+
+	if (!aobj_swap_available())
+		return 0;
+	return n ? n : SHRINK_EMPTY;
+}
+
+static unsigned long aobj_shrink_scan(struct shrinker *s,
+				      struct shrink_control *sc)
+{
+	unsigned long freed;
+
+	/* Pageout does block I/O. */
+	if (!(sc->gfp_mask & __GFP_IO))
+		return SHRINK_STOP;
+	freed = aobj_pageout_scan(sc->nr_to_scan, sc->nr_to_scan);
+	return freed ? freed : SHRINK_STOP;
+}
+
+int aobj_pageout_init(void)
+{
+	INIT_WORK(&aobj_pageout_work, aobj_pageout_worker);
+	aobj_shrinker = shrinker_alloc(0, "aobj");
+	if (!aobj_shrinker)
+		return -ENOMEM;
+	aobj_shrinker->count_objects = aobj_shrink_count;
+	aobj_shrinker->scan_objects = aobj_shrink_scan;
+	aobj_shrinker->seeks = DEFAULT_SEEKS;
+	shrinker_register(aobj_shrinker);
+	return 0;
+}
+
+void aobj_pageout_exit(void)
+{
+	shrinker_free(aobj_shrinker);
+	cancel_work_sync(&aobj_pageout_work);
+}

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aobj swap devices: the device table, the slot allocator and the I/O
+ * (what the seed pager takes from uvm_swap.c), on the Linux block layer.
+ *
+ * Slots are numbered as in UVM: 0 is "no slot", SWSLOT_BAD (-1) marks a
+ * lost page, and each device owns the range [start, start + nslots).  A
+ * slot that failed I/O is retired: it stays allocated in its device's
+ * bitmap until the device goes away, and is never handed out again.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/bitmap.h>
+#include <linux/blkdev.h>
+#include <linux/fs.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include "aobj_internal.h"
+#include "aobj_swap.h"
+#include "uapi/linux/aobj.h"
+
+/**
+ * struct aobj_swapdev - one backing block device
+ * @list: on aobj_swapdevs, by decreasing priority
+ * @bdev_file: the device, opened exclusively with the swapdev as holder
+ * @bdev: its block device
+ * @path: the path given to swapon, for the listing
+ * @priority: higher fills first
+ * @start: first slot number
+ * @nslots: number of slots (pages)
+ * @used: bitmap of slots allocated or retired
+ * @bad: bitmap of retired slots
+ * @nr_used: bits set in @used
+ * @nr_bad: bits set in @bad
+ * @cursor: where the next allocation starts looking
+ * @draining: swapoff is running: no new allocation
+ */
+struct aobj_swapdev {
+	struct list_head list;
+	struct file *bdev_file;
+	struct block_device *bdev;
+	char path[64];
+	int priority;
+	int start;
+	int nslots;
+	unsigned long *used;
+	unsigned long *bad;
+	int nr_used;
+	int nr_bad;
+	int cursor;
+	bool draining;
+};
+
+/* aobj_swap_lock guards the list, the bitmaps and the counts. */
+static LIST_HEAD(aobj_swapdevs);
+static DEFINE_SPINLOCK(aobj_swap_lock);
+/* Serialises swapon and swapoff. */
+static DEFINE_MUTEX(aobj_swapon_lock);
+/* swapoff waits here for slots of in-flight pageouts to settle. */
+static DECLARE_WAIT_QUEUE_HEAD(aobj_swapoff_wait);
+
+/*
+ * aobj_swapdev_of: the device that owns @slot.
+ * => aobj_swap_lock must be held.
+ */
+static struct aobj_swapdev *aobj_swapdev_of(int slot)
+{
+	struct aobj_swapdev *sd;
+
+	lockdep_assert_held(&aobj_swap_lock);
+	list_for_each_entry(sd, &aobj_swapdevs, list)
+		if (slot >= sd->start && slot - sd->start < sd->nslots)
+			return sd;
+	return NULL;
+}
+
+/**
+ * aobj_swap_available - is there a device that can take pages?
+ *
+ * => any context but hard irq.
+ */
+bool aobj_swap_available(void)
+{
+	struct aobj_swapdev *sd;
+	bool ret = false;
+
+	spin_lock(&aobj_swap_lock);
+	list_for_each_entry(sd, &aobj_swapdevs, list) {
+		if (!sd->draining && sd->nr_used < sd->nslots) {
+			ret = true;
+			break;
+		}
+	}
+	spin_unlock(&aobj_swap_lock);
+	return ret;
+}
+
+/*
+ * aobj_swapdev_take: allocate a run of at most *@nslots slots from @sd,
+ * halving the run until one fits.
+ * => aobj_swap_lock must be held.
+ */
+static int aobj_swapdev_take(struct aobj_swapdev *sd, int *nslots)
+{
+	unsigned long pos;
+	int want;
+
+	lockdep_assert_held(&aobj_swap_lock);
+	for (want = min(*nslots, sd->nslots - sd->nr_used); want > 0;
+	     want /= 2) {
+		pos = bitmap_find_next_zero_area(sd->used, sd->nslots,
+						 sd->cursor, want, 0);
+		if (pos >= sd->nslots)
+			pos = bitmap_find_next_zero_area(sd->used, sd->nslots,
+							 0, want, 0);
+		if (pos < sd->nslots) {
+			bitmap_set(sd->used, pos, want);
+			sd->nr_used += want;
+			sd->cursor = pos + want;
+			*nslots = want;
+			return sd->start + pos;
+		}
+	}
+	return 0;
+}
+
+/**
+ * aobj_swap_alloc - allocate a run of contiguous slots
+ * @nslots: in: slots wanted; out: slots allocated (at least 1)
+ *
+ * The highest-priority device with room is used; devices of equal
+ * priority take turns.
+ *
+ * => any context but hard irq.
+ * Return: the first slot of the run, or 0 if no device has room.
+ */
+int aobj_swap_alloc(int *nslots)
+{
+	struct aobj_swapdev *sd, *next;
+	int slot = 0;
+
+	spin_lock(&aobj_swap_lock);
+	list_for_each_entry(sd, &aobj_swapdevs, list) {
+		if (sd->draining)
+			continue;
+		slot = aobj_swapdev_take(sd, nslots);
+		if (!slot)
+			continue;
+		/* Round-robin: go behind the last device of equal priority. */
+		next = list_next_entry(sd, list);
+		while (!list_entry_is_head(next, &aobj_swapdevs, list) &&
+		       next->priority == sd->priority)
+			next = list_next_entry(next, list);
+		list_move_tail(&sd->list, &next->list);
+		break;
+	}
+	spin_unlock(&aobj_swap_lock);
+	return slot;
+}
+
+/**
+ * aobj_swap_free - give back a run of slots
+ * @slot: first slot
+ * @nslots: number of slots
+ *
+ * => any context but hard irq.
+ */
+void aobj_swap_free(int slot, int nslots)
+{
+	struct aobj_swapdev *sd;
+
+	spin_lock(&aobj_swap_lock);
+	sd = aobj_swapdev_of(slot);
+	if (!WARN_ON_ONCE(!sd || slot - sd->start + nslots > sd->nslots)) {
+		int pos = slot - sd->start;
+
+		WARN_ON_ONCE(bitmap_weight(sd->bad, pos + nslots) !=
+			     bitmap_weight(sd->bad, pos));
+		bitmap_clear(sd->used, pos, nslots);
+		sd->nr_used -= nslots;
+		if (sd->draining)
+			wake_up(&aobj_swapoff_wait);
+	}
+	spin_unlock(&aobj_swap_lock);
+}
+
+/**
+ * aobj_swap_markbad - retire a run of allocated slots for good
+ * @slot: first slot
+ * @nslots: number of slots
+ *
+ * The seed's uvm_swap_markbad().  The slots stay allocated until their
+ * device is removed.
+ *
+ * => any context but hard irq.
+ */
+void aobj_swap_markbad(int slot, int nslots)
+{
+	struct aobj_swapdev *sd;
+
+	spin_lock(&aobj_swap_lock);
+	sd = aobj_swapdev_of(slot);
+	if (!WARN_ON_ONCE(!sd || slot - sd->start + nslots > sd->nslots)) {
+		bitmap_set(sd->bad, slot - sd->start, nslots);
+		sd->nr_bad += nslots;
+		aobj_count_add(bad_slots, nslots);
+		if (sd->draining)
+			wake_up(&aobj_swapoff_wait);
+	}
+	spin_unlock(&aobj_swap_lock);
+	pr_warn_ratelimited("%d swap slot(s) from %d retired after an I/O error\n",
+			    nslots, slot);
+}
+
+/*
+ * aobj_swap_rw: one synchronous bio over @nr pages and as many slots.
+ * => nothing locked; the slots are allocated, which keeps their device.
+ */
+static int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
+{
+	struct block_device *bdev = NULL;
+	struct aobj_swapdev *sd;
+	sector_t sector = 0;
+	struct bio *bio;
+	int i, err;
+
+	if (WARN_ON_ONCE(nr < 1 || nr > BIO_MAX_VECS))
+		return -EINVAL;
+	spin_lock(&aobj_swap_lock);
+	sd = aobj_swapdev_of(slot);
+	if (sd) {
+		bdev = sd->bdev;
+		sector = (sector_t)(slot - sd->start) << (PAGE_SHIFT - SECTOR_SHIFT);
+	}
+	spin_unlock(&aobj_swap_lock);
+	if (WARN_ON_ONCE(!bdev))
+		return -EIO;
+
+	bio = bio_alloc(bdev, nr, opf, GFP_NOIO);
+	bio->bi_iter.bi_sector = sector;
+	for (i = 0; i < nr; i++)
+		bio_add_folio_nofail(bio, folios[i], PAGE_SIZE, 0);
+	err = submit_bio_wait(bio);
+	bio_put(bio);
+	if (err)
+		pr_warn_ratelimited("swap %s of %d page(s) at slot %d failed: %d\n",
+				    op_is_write(opf) ? "write" : "read", nr,
+				    slot, err);
+	return err;
+}
+
+/**
+ * aobj_swap_read - read @nr pages from the slots starting at @slot
+ * @folios: locked, order-0 folios
+ * @slot: first slot
+ * @nr: number of pages
+ *
+ * => nothing locked but the folios; sleeps.
+ */
+int aobj_swap_read(struct folio **folios, int slot, int nr)
+{
+	return aobj_swap_rw(folios, slot, nr, REQ_OP_READ);
+}
+
+/**
+ * aobj_swap_write - write @nr pages to the slots starting at @slot
+ * @folios: locked, order-0 folios
+ * @slot: first slot
+ * @nr: number of pages
+ *
+ * => nothing locked but the folios; sleeps.
+ */
+int aobj_swap_write(struct folio **folios, int slot, int nr)
+{
+	return aobj_swap_rw(folios, slot, nr, REQ_OP_WRITE | REQ_SYNC);
+}
+
+/*
+ * aobj_swap_range: lowest free range of @nslots slot numbers, above 0.
+ * => aobj_swapon_lock must be held.
+ */
+static int aobj_swap_range(int nslots)
+{
+	struct aobj_swapdev *sd;
+	int start = 1;
+	bool moved;
+
+	lockdep_assert_held(&aobj_swapon_lock);
+	do {
+		moved = false;
+		list_for_each_entry(sd, &aobj_swapdevs, list) {
+			if (start < sd->start + sd->nslots &&
+			    sd->start < start + nslots) {
+				start = sd->start + sd->nslots;
+				moved = true;
+			}
+		}
+	} while (moved);
+	return start > INT_MAX - nslots ? 0 : start;
+}
+
+static void aobj_swapdev_free(struct aobj_swapdev *sd)
+{
+	if (sd->bdev_file)
+		fput(sd->bdev_file);
+	kvfree(sd->used);
+	kvfree(sd->bad);
+	kfree(sd);
+}
+
+/**
+ * aobj_swapon - start paging to a block device
+ * @path: the block device
+ * @priority: higher fills first
+ *
+ * => nothing locked; sleeps.
+ * Return: 0, or -EBUSY (in use, by aobj or anyone else), -ENOTBLK, -ENOENT,
+ * -EINVAL (empty device), -ENOSPC (slot numbers exhausted), -ENOMEM.
+ */
+int aobj_swapon(const char *path, int priority)
+{
+	struct aobj_swapdev *sd, *pos;
+	u64 pages;
+	int err;
+
+	sd = kzalloc(sizeof(*sd), GFP_KERNEL);
+	if (!sd)
+		return -ENOMEM;
+	strscpy(sd->path, path, sizeof(sd->path));
+	sd->priority = priority;
+
+	/* The swapdev is the holder: a second swapon of it is -EBUSY too. */
+	sd->bdev_file = bdev_file_open_by_path(path, BLK_OPEN_READ | BLK_OPEN_WRITE,
+					       sd, NULL);
+	if (IS_ERR(sd->bdev_file)) {
+		err = PTR_ERR(sd->bdev_file);
+		sd->bdev_file = NULL;
+		goto err;
+	}
+	sd->bdev = file_bdev(sd->bdev_file);
+	pages = bdev_nr_bytes(sd->bdev) >> PAGE_SHIFT;
+	if (!pages) {
+		err = -EINVAL;
+		goto err;
+	}
+	sd->nslots = min_t(u64, pages, INT_MAX / 2);
+	sd->used = kvcalloc(BITS_TO_LONGS(sd->nslots), sizeof(long), GFP_KERNEL);
+	sd->bad = kvcalloc(BITS_TO_LONGS(sd->nslots), sizeof(long), GFP_KERNEL);
+	if (!sd->used || !sd->bad) {
+		err = -ENOMEM;
+		goto err;
+	}
+
+	mutex_lock(&aobj_swapon_lock);
+	sd->start = aobj_swap_range(sd->nslots);
+	if (!sd->start) {
+		mutex_unlock(&aobj_swapon_lock);
+		err = -ENOSPC;
+		goto err;
+	}
+	spin_lock(&aobj_swap_lock);
+	/* Keep the list by decreasing priority; a newcomer goes last among equals. */
+	list_for_each_entry(pos, &aobj_swapdevs, list)
+		if (pos->priority < priority)
+			break;
+	list_add_tail(&sd->list, &pos->list);
+	spin_unlock(&aobj_swap_lock);
+	mutex_unlock(&aobj_swapon_lock);
+	pr_info("swapon %s: %d pages, slots %d-%d, priority %d\n", sd->path,
+		sd->nslots, sd->start, sd->start + sd->nslots - 1, priority);
+	return 0;
+
+err:
+	aobj_swapdev_free(sd);
+	return err;
+}
+
+/* In use: allocated and not retired.  => aobj_swap_lock must be held. */
+static int aobj_swapdev_live(struct aobj_swapdev *sd)
+{
+	return sd->nr_used - sd->nr_bad;
+}
+
+/**
+ * aobj_swapoff - page everything in from a device, then stop using it
+ * @path: the block device
+ * @lost: out: pages whose copy could not be read back
+ *
+ * => nothing locked; sleeps.
+ * Return: 0; -EINVAL if aobj does not use the device; -ENOMEM or -EINTR
+ * with the device still in service and nothing lost.
+ */
+int aobj_swapoff(const char *path, u64 *lost)
+{
+	struct aobj_swapdev *sd;
+	dev_t devt;
+	int err, live;
+
+	*lost = 0;
+	err = lookup_bdev(path, &devt);
+	if (err)
+		return err;
+
+	mutex_lock(&aobj_swapon_lock);
+	spin_lock(&aobj_swap_lock);
+	list_for_each_entry(sd, &aobj_swapdevs, list)
+		if (sd->bdev->bd_dev == devt)
+			break;
+	if (list_entry_is_head(sd, &aobj_swapdevs, list)) {
+		spin_unlock(&aobj_swap_lock);
+		mutex_unlock(&aobj_swapon_lock);
+		return -EINVAL;
+	}
+	sd->draining = true;
+	spin_unlock(&aobj_swap_lock);
+
+	/*
+	 * Slots of a pageout in flight are recorded in their object only when
+	 * the write completes: go over the objects until nothing is left.
+	 */
+	for (;;) {
+		err = aobj_swap_off(sd->start, sd->start + sd->nslots, lost);
+		if (err)
+			break;
+		spin_lock(&aobj_swap_lock);
+		live = aobj_swapdev_live(sd);
+		spin_unlock(&aobj_swap_lock);
+		if (!live)
+			break;
+		if (wait_event_killable_timeout(aobj_swapoff_wait,
+						data_race(aobj_swapdev_live(sd)) != live,
+						HZ / 10) < 0) {
+			err = -EINTR;
+			break;
+		}
+	}
+
+	spin_lock(&aobj_swap_lock);
+	if (err)
+		sd->draining = false;
+	else
+		list_del(&sd->list);
+	spin_unlock(&aobj_swap_lock);
+	mutex_unlock(&aobj_swapon_lock);
+	if (err)
+		return err;
+
+	pr_info("swapoff %s: done, %llu page(s) lost\n", sd->path, *lost);
+	aobj_swapdev_free(sd);
+	return 0;
+}
+
+/**
+ * aobj_swap_list - describe the swap devices
+ * @info: room for @room entries
+ * @room: size of @info
+ *
+ * => nothing locked.
+ * Return: the number of devices (which may exceed @room).
+ */
+u32 aobj_swap_list(struct aobj_swapdev_info *info, u32 room)
+{
+	struct aobj_swapdev *sd;
+	u32 n = 0;
+
+	spin_lock(&aobj_swap_lock);
+	list_for_each_entry(sd, &aobj_swapdevs, list) {
+		if (n < room) {
+			struct aobj_swapdev_info *i = &info[n];
+
+			memset(i, 0, sizeof(*i));
+			strscpy(i->path, sd->path, sizeof(i->path));
+			i->major = MAJOR(sd->bdev->bd_dev);
+			i->minor = MINOR(sd->bdev->bd_dev);
+			i->priority = sd->priority;
+			i->flags = sd->draining ? AOBJ_SWAPDEV_DRAINING : 0;
+			i->slots = sd->nslots;
+			i->used = sd->nr_used;
+			i->bad = sd->nr_bad;
+		}
+		n++;
+	}
+	spin_unlock(&aobj_swap_lock);
+	return n;
+}
+
+int aobj_swap_init(void)
+{
+	return 0;
+}
+
+/* => no object is left, so no slot is in use. */
+void aobj_swap_exit(void)
+{
+	struct aobj_swapdev *sd, *next;
+
+	list_for_each_entry_safe(sd, next, &aobj_swapdevs, list) {
+		WARN_ON(aobj_swapdev_live(sd));
+		list_del(&sd->list);
+		aobj_swapdev_free(sd);
+	}
+}

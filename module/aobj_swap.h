@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aobj swap devices: the slot allocator and the I/O to backing block
+ * devices (the parts of uvm_swap.c that the seed pager relies on).
+ */
+#ifndef _AOBJ_SWAP_H
+#define _AOBJ_SWAP_H
+
+#include <linux/mm_types.h>
+
+int aobj_swap_alloc(int *nslots);
+void aobj_swap_free(int slot, int nslots);
+void aobj_swap_markbad(int slot, int nslots);
+int aobj_swap_read(struct folio **folios, int slot, int nr);
+int aobj_swap_write(struct folio **folios, int slot, int nr);
+bool aobj_swap_available(void);
+
+struct aobj_swapdev_info;
+int aobj_swapon(const char *path, int priority);
+int aobj_swapoff(const char *path, u64 *lost);
+u32 aobj_swap_list(struct aobj_swapdev_info *info, u32 room);
+
+/* aobj.c: page in every page swapped to slots [start, end) */
+int aobj_swap_off(int start, int end, u64 *lost);
+
+int aobj_swap_init(void);
+void aobj_swap_exit(void);
+
+#endif /* _AOBJ_SWAP_H */
