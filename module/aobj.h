@@ -15,6 +15,7 @@
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "aobj_swmap.h"
@@ -52,6 +53,7 @@ struct aobj_ops {
  * @inode: owns the address_space that user mappings of the object are
  *	linked on, so that they can be revoked with unmap_mapping_range()
  * @ops: release hook
+ * @release_work: frees the object when reclaim dropped the last reference
  */
 struct aobj {
 	struct kref ref;
@@ -64,6 +66,7 @@ struct aobj {
 	struct list_head list;
 	struct inode *inode;
 	const struct aobj_ops *ops;
+	struct work_struct release_work;
 };
 
 /**

@@ -215,6 +215,8 @@ static struct file_system_type aobj_fs_type = {
 	.kill_sb	= kill_anon_super,
 };
 
+static void aobj_release_work(struct work_struct *work);
+
 /**
  * aobj_init - initialise an object embedded in a caller's structure
  * @obj: the object
@@ -245,6 +247,7 @@ int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
 	obj->flags = flags;
 	obj->nr_resident = 0;
 	obj->ops = ops;
+	INIT_WORK(&obj->release_work, aobj_release_work);
 	xa_init(&obj->folios);
 	err = aobj_swmap_init(&obj->swmap, pages, &obj->lock);
 	if (err)
@@ -359,6 +362,32 @@ static void aobj_release(struct kref *ref)
 	iput(obj->inode);
 	atomic_long_dec(&aobj_counters.objects);
 	obj->ops->release(obj);
+}
+
+static void aobj_release_work(struct work_struct *work)
+{
+	aobj_release(&container_of(work, struct aobj, release_work)->ref);
+}
+
+static void aobj_queue_release(struct kref *ref)
+{
+	struct aobj *obj = container_of(ref, struct aobj, ref);
+
+	schedule_work(&obj->release_work);
+}
+
+/**
+ * aobj_detach_async - drop a reference, freeing the object from a worker
+ * @obj: the object
+ *
+ * For memory reclaim, which must not take the locks that tearing an object
+ * down takes (other objects' holders allocate memory under them).
+ *
+ * => any context but hard irq.
+ */
+void aobj_detach_async(struct aobj *obj)
+{
+	kref_put(&obj->ref, aobj_queue_release);
 }
 
 /**
@@ -538,12 +567,12 @@ static void aobj_put_free(struct aobj *obj, pgoff_t start, pgoff_t end)
 		index = min(fi, si);
 		if (index >= end)
 			break;
-		if (fi == index) {
-			if (!aobj_lock_folio(obj, index, folio))
-				continue;
-			aobj_remove_folio(obj, index, folio);
-		}
+		if (fi == index && !aobj_lock_folio(obj, index, folio))
+			continue;
+		/* Drop the slot first: a resident page is not swap-only. */
 		aobj_dropswap(obj, index);
+		if (fi == index)
+			aobj_remove_folio(obj, index, folio);
 		index++;
 		cond_resched();
 	}

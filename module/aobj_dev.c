@@ -89,10 +89,9 @@ static void aobj_node_info(struct aobj_node *node, struct aobj_info *info)
 	info->gid = from_kgid_munged(current_user_ns(), node->gid);
 	info->mode = node->mode;
 	info->refs = kref_read(&obj->ref);
-	mutex_lock(&obj->lock);
-	info->resident = obj->nr_resident;
-	info->swapped = aobj_nr_swapped(obj);
-	mutex_unlock(&obj->lock);
+	/* A snapshot: not under obj->lock, which LIST must not nest. */
+	info->resident = data_race(obj->nr_resident);
+	info->swapped = data_race(aobj_nr_swapped(obj));
 	if (obj->flags & AOBJ_NOSWAP)
 		info->flags |= AOBJ_INFO_NOSWAP;
 	if (READ_ONCE(node->detached))
@@ -362,33 +361,44 @@ static int aobj_ioctl_list(struct aobj_ucmd *ucmd)
 {
 	struct aobj_list *cmd = ucmd->cmd;
 	u8 __user *uentry = u64_to_user_ptr(cmd->entries);
+	u32 i, n = 0, room = min(cmd->count, AOBJ_MINORS);
+	struct aobj_info *info = NULL;
 	struct aobj_node *node;
-	struct aobj_info info;
 	unsigned long id;
-	u32 n = 0;
 	int err = 0;
 
 	if (cmd->flags)
 		return -EINVAL;
-	if (cmd->count && cmd->entry_size < sizeof(info))
+	if (cmd->count && cmd->entry_size < sizeof(*info))
 		return -EINVAL;
+	if (room) {
+		info = kvcalloc(room, sizeof(*info), GFP_KERNEL);
+		if (!info)
+			return -ENOMEM;
+	}
 
-	/* aobj_nodes_lock keeps the listed objects from being released. */
+	/*
+	 * aobj_nodes_lock keeps the listed objects from being released; no
+	 * user memory is touched under it (munmap takes it under mmap_lock).
+	 */
 	mutex_lock(&aobj_nodes_lock);
 	xa_for_each(&aobj_nodes, id, node) {
-		if (n < cmd->count) {
-			aobj_node_info(node, &info);
-			if (copy_to_user(uentry, &info, sizeof(info)) ||
-			    clear_user(uentry + sizeof(info),
-				       cmd->entry_size - sizeof(info))) {
-				err = -EFAULT;
-				break;
-			}
-			uentry += cmd->entry_size;
-		}
+		if (n < room)
+			aobj_node_info(node, &info[n]);
 		n++;
 	}
 	mutex_unlock(&aobj_nodes_lock);
+
+	for (i = 0; i < min(n, room); i++) {
+		if (copy_to_user(uentry, &info[i], sizeof(*info)) ||
+		    clear_user(uentry + sizeof(*info),
+			       cmd->entry_size - sizeof(*info))) {
+			err = -EFAULT;
+			break;
+		}
+		uentry += cmd->entry_size;
+	}
+	kvfree(info);
 	if (err)
 		return err;
 	cmd->count = n;

@@ -38,6 +38,7 @@ void aobj_account(struct aobj *obj, long resident, long swpgonly);
 void aobj_dropswap(struct aobj *obj, pgoff_t index);
 bool aobj_lock_folio(struct aobj *obj, pgoff_t index, struct folio *folio);
 void aobj_remove_folio(struct aobj *obj, pgoff_t index, struct folio *folio);
+void aobj_detach_async(struct aobj *obj);
 int aobj_for_each_object(int (*fn)(struct aobj *obj, void *arg), void *arg);
 
 /* aobj_pageout.c */

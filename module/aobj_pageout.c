@@ -253,7 +253,7 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 		spin_unlock(&aobj_lru_lock);
 
 		freed += aobj_pageout_cluster(obj, index);
-		aobj_detach(obj);
+		aobj_detach_async(obj);
 		cond_resched();
 	}
 	return freed;
