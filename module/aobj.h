@@ -10,6 +10,7 @@
 #ifndef _AOBJ_H
 #define _AOBJ_H
 
+#include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -21,12 +22,12 @@
 #include "aobj_swmap.h"
 
 /* aobj_create() flags */
-#define AOBJ_NOSWAP		(1U << 0)	/* never page out */
+#define AOBJ_NOSWAP		BIT(0)	/* never page out */
 
 /* aobj_put() flags: exactly one */
-#define AOBJ_PUT_FREE		(1U << 0)	/* drop pages and swap copies */
-#define AOBJ_PUT_DEACTIVATE	(1U << 1)	/* first in line for pageout */
-#define AOBJ_PUT_CLEAN		(1U << 2)	/* write dirty pages out now */
+#define AOBJ_PUT_FREE		BIT(0)	/* drop pages and swap copies */
+#define AOBJ_PUT_DEACTIVATE	BIT(1)	/* first in line for pageout */
+#define AOBJ_PUT_CLEAN		BIT(2)	/* write dirty pages out now */
 
 struct aobj;
 
@@ -57,7 +58,7 @@ struct aobj_ops {
  */
 struct aobj {
 	struct kref ref;
-	struct mutex lock;
+	struct mutex lock;		/* see above */
 	pgoff_t pages;
 	unsigned int flags;
 	struct xarray folios;

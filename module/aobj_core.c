@@ -40,8 +40,8 @@
 
 #define AOBJ_FS_MAGIC	0x616f626a	/* "aobj" */
 
-static LIST_HEAD(aobj_list);
-DEFINE_MUTEX(aobj_list_lock);
+static LIST_HEAD(aobj_list);		/* the seed's uao_list */
+DEFINE_MUTEX(aobj_list_lock);		/* protects aobj_list */
 
 /* Pages of every object, in the order pageout should consider them. */
 DEFINE_SPINLOCK(aobj_lru_lock);
@@ -660,32 +660,29 @@ void aobj_read_stats(struct aobj_stats *st)
 EXPORT_SYMBOL_GPL(aobj_read_stats);
 
 /**
- * aobj_for_each_object - call @fn on every object, with a reference held
- * @fn: the callback; a non-zero return stops the walk and is returned
- * @arg: passed to @fn
+ * aobj_for_each_object - call @walk->visit on every object, with a reference held
+ * @walk: its visit() returns non-zero to stop the walk with that value
  *
- * The seed's uao_swap_off() walk: the list lock is dropped while @fn runs,
+ * The seed's uao_swap_off() walk: the list lock is dropped while visit() runs,
  * and the walk survives objects leaving the list meanwhile, because the
  * reference keeps the current object (and so its place on the list).
  *
  * => nothing locked; may sleep.
  */
-int aobj_for_each_object(int (*fn)(struct aobj *obj, void *arg), void *arg)
+int aobj_for_each_object(struct aobj_walk *walk)
 {
 	struct aobj *obj, *prev = NULL;
 	int err = 0;
 
 	mutex_lock(&aobj_list_lock);
-	obj = list_first_entry(&aobj_list, struct aobj, list);
-	for (; !list_entry_is_head(obj, &aobj_list, list);
-	     obj = list_next_entry(obj, list)) {
+	list_for_each_entry(obj, &aobj_list, list) {
 		if (!kref_get_unless_zero(&obj->ref))
 			continue;
 		mutex_unlock(&aobj_list_lock);
 		if (prev)
 			aobj_detach(prev);
 		prev = obj;
-		err = fn(obj, arg);
+		err = walk->visit(obj, walk);
 		mutex_lock(&aobj_list_lock);
 		if (err)
 			break;
@@ -697,6 +694,7 @@ int aobj_for_each_object(int (*fn)(struct aobj *obj, void *arg), void *arg)
 }
 
 struct aobj_pagein_ctx {
+	struct aobj_walk walk;
 	int start;
 	int end;
 	u64 lost;
@@ -710,9 +708,9 @@ struct aobj_pagein_ctx {
  *
  * => nothing locked; the caller holds a reference on @obj.
  */
-static int aobj_pagein(struct aobj *obj, void *arg)
+static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 {
-	struct aobj_pagein_ctx *ctx = arg;
+	struct aobj_pagein_ctx *ctx = container_of(walk, struct aobj_pagein_ctx, walk);
 	struct folio *folio;
 	pgoff_t index = 0;
 	int err = 0;
@@ -729,7 +727,8 @@ static int aobj_pagein(struct aobj *obj, void *arg)
 			err = 0;
 		} else if (err) {
 			break;
-		} else {
+		}
+		if (!err) {
 			/* The only copy is now in memory. */
 			folio_mark_dirty(folio);
 			aobj_dropswap(obj, index);
@@ -759,10 +758,14 @@ static int aobj_pagein(struct aobj *obj, void *arg)
  */
 int aobj_swap_off(int start, int end, u64 *lost)
 {
-	struct aobj_pagein_ctx ctx = { .start = start, .end = end };
+	struct aobj_pagein_ctx ctx = {
+		.walk.visit = aobj_pagein,
+		.start = start,
+		.end = end,
+	};
 	int err;
 
-	err = aobj_for_each_object(aobj_pagein, &ctx);
+	err = aobj_for_each_object(&ctx.walk);
 	*lost += ctx.lost;
 	return err;
 }

@@ -26,7 +26,7 @@
 #include "aobj_swap.h"
 #include "uapi/linux/aobj.h"
 
-#define AOBJ_MINORS	(1U << 16)
+#define AOBJ_MINORS	65536U
 
 static unsigned long max_object_size = 64UL << 30;
 module_param(max_object_size, ulong, 0644);
@@ -89,8 +89,9 @@ static void aobj_node_info(struct aobj_node *node, struct aobj_info *info)
 	info->gid = from_kgid_munged(current_user_ns(), node->gid);
 	info->mode = node->mode;
 	info->refs = kref_read(&obj->ref);
-	/* A snapshot: not under obj->lock, which LIST must not nest. */
+	/* data_race: a snapshot; LIST must not take obj->lock. */
 	info->resident = data_race(obj->nr_resident);
+	/* data_race: as above. */
 	info->swapped = data_race(aobj_nr_swapped(obj));
 	if (obj->flags & AOBJ_NOSWAP)
 		info->flags |= AOBJ_INFO_NOSWAP;
@@ -553,7 +554,7 @@ struct aobj_ioctl_op {
 };
 
 #define AOBJ_IOCTL_OP(_ioctl, _fn, _on, _struct, _last)			\
-	[_IOC_NR(_ioctl) - AOBJ_CMD_BASE] = {				\
+	{								\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union aobj_ucmd_buffer) < \
 					  sizeof(_struct)),		\
@@ -593,14 +594,12 @@ static long aobj_ioctl(struct file *file, unsigned int cmd, unsigned long arg,
 		.ubuffer = (void __user *)arg,
 		.cmd = &buf,
 	};
-	unsigned int nr = _IOC_NR(cmd);
 	int err;
 
-	if (_IOC_TYPE(cmd) != AOBJ_IOCTL_TYPE || nr < AOBJ_CMD_BASE ||
-	    nr - AOBJ_CMD_BASE >= ARRAY_SIZE(aobj_ioctl_ops))
-		return -ENOTTY;
-	op = &aobj_ioctl_ops[nr - AOBJ_CMD_BASE];
-	if (op->ioctl_num != cmd ||
+	for (op = aobj_ioctl_ops; op < aobj_ioctl_ops + ARRAY_SIZE(aobj_ioctl_ops); op++)
+		if (op->ioctl_num == cmd)
+			break;
+	if (op == aobj_ioctl_ops + ARRAY_SIZE(aobj_ioctl_ops) ||
 	    op->on != (node ? AOBJ_ON_OBJECT : AOBJ_ON_CONTROL))
 		return -ENOTTY;
 
@@ -736,51 +735,41 @@ static const struct file_operations aobj_ctl_fops = {
 
 /* sysfs: /sys/class/misc/aobj/stats/<counter> */
 
-#define AOBJ_STAT_ATTR(_name)						\
-static ssize_t _name##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	struct aobj_stats st;						\
-									\
-	aobj_read_stats(&st);						\
-	return sysfs_emit(buf, "%ld\n", st._name);			\
-}									\
-static DEVICE_ATTR_RO(_name)
+struct aobj_stat_attr {
+	struct device_attribute attr;
+	size_t offset;		/* of the counter in struct aobj_stats */
+};
 
-AOBJ_STAT_ATTR(objects);
-AOBJ_STAT_ATTR(swpgonly);
-AOBJ_STAT_ATTR(faults_resident);
-AOBJ_STAT_ATTR(faults_zero);
-AOBJ_STAT_ATTR(faults_swapin);
-AOBJ_STAT_ATTR(pageouts);
-AOBJ_STAT_ATTR(pageins);
-AOBJ_STAT_ATTR(io_errors);
-AOBJ_STAT_ATTR(bad_slots);
-
-/* "resident" is taken by the per-object attribute above. */
-static ssize_t resident_pages_show(struct device *dev,
-				   struct device_attribute *attr, char *buf)
+static ssize_t aobj_stat_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
 {
+	struct aobj_stat_attr *sa = container_of(attr, struct aobj_stat_attr, attr);
 	struct aobj_stats st;
 
 	aobj_read_stats(&st);
-	return sysfs_emit(buf, "%ld\n", st.resident);
+	return sysfs_emit(buf, "%ld\n", *(long *)((char *)&st + sa->offset));
 }
-static DEVICE_ATTR_RO(resident_pages);
 
-static struct attribute *aobj_stats_attrs[] = {
-	&dev_attr_objects.attr,
-	&dev_attr_resident_pages.attr,
-	&dev_attr_swpgonly.attr,
-	&dev_attr_faults_resident.attr,
-	&dev_attr_faults_zero.attr,
-	&dev_attr_faults_swapin.attr,
-	&dev_attr_pageouts.attr,
-	&dev_attr_pageins.attr,
-	&dev_attr_io_errors.attr,
-	&dev_attr_bad_slots.attr,
-	NULL,
+#define AOBJ_STAT(_file, _field)					\
+	{								\
+		.attr = __ATTR(_file, 0444, aobj_stat_show, NULL),	\
+		.offset = offsetof(struct aobj_stats, _field),		\
+	}
+
+static struct aobj_stat_attr aobj_stat_attrs[] = {
+	AOBJ_STAT(objects, objects),
+	AOBJ_STAT(resident_pages, resident),
+	AOBJ_STAT(swpgonly, swpgonly),
+	AOBJ_STAT(faults_resident, faults_resident),
+	AOBJ_STAT(faults_zero, faults_zero),
+	AOBJ_STAT(faults_swapin, faults_swapin),
+	AOBJ_STAT(pageouts, pageouts),
+	AOBJ_STAT(pageins, pageins),
+	AOBJ_STAT(io_errors, io_errors),
+	AOBJ_STAT(bad_slots, bad_slots),
 };
+
+static struct attribute *aobj_stats_attrs[ARRAY_SIZE(aobj_stat_attrs) + 1];
 
 static const struct attribute_group aobj_stats_group = {
 	.name = "stats",
@@ -800,6 +789,14 @@ static struct miscdevice aobj_miscdev = {
 	.mode = 0666,
 };
 
+static void aobj_stats_attrs_init(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(aobj_stat_attrs); i++)
+		aobj_stats_attrs[i] = &aobj_stat_attrs[i].attr.attr;
+}
+
 static void aobj_detach_all_nodes(void)
 {
 	struct aobj_node *node;
@@ -813,6 +810,7 @@ static int __init aobj_module_init(void)
 {
 	int err;
 
+	aobj_stats_attrs_init();
 	err = aobj_core_init();
 	if (err)
 		return err;

@@ -39,7 +39,15 @@ void aobj_dropswap(struct aobj *obj, pgoff_t index);
 bool aobj_lock_folio(struct aobj *obj, pgoff_t index, struct folio *folio);
 void aobj_remove_folio(struct aobj *obj, pgoff_t index, struct folio *folio);
 void aobj_detach_async(struct aobj *obj);
-int aobj_for_each_object(int (*fn)(struct aobj *obj, void *arg), void *arg);
+/**
+ * struct aobj_walk - a walk over every object, see aobj_for_each_object()
+ * @visit: called with a reference on @obj held and nothing locked
+ */
+struct aobj_walk {
+	int (*visit)(struct aobj *obj, struct aobj_walk *walk);
+};
+
+int aobj_for_each_object(struct aobj_walk *walk);
 
 /* aobj_pageout.c */
 int aobj_reserve_page(void);

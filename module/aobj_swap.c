@@ -385,6 +385,13 @@ static int aobj_swapdev_live(struct aobj_swapdev *sd)
 	return sd->nr_used - sd->nr_bad;
 }
 
+/* The same, unlocked, for a wait condition. */
+static int aobj_swapdev_live_unlocked(struct aobj_swapdev *sd)
+{
+	/* data_race: a stale value only makes swapoff look once more. */
+	return data_race(sd->nr_used - sd->nr_bad);
+}
+
 /**
  * aobj_swapoff - page everything in from a device, then stop using it
  * @path: the block device
@@ -432,7 +439,7 @@ int aobj_swapoff(const char *path, u64 *lost)
 		if (!live)
 			break;
 		if (wait_event_killable_timeout(aobj_swapoff_wait,
-						data_race(aobj_swapdev_live(sd)) != live,
+						aobj_swapdev_live_unlocked(sd) != live,
 						HZ / 10) < 0) {
 			err = -EINTR;
 			break;

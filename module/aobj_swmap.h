@@ -20,7 +20,7 @@
 #define SWSLOT_BAD			(-1)
 
 #define AOBJ_SWHASH_CLUSTER_SHIFT	4
-#define AOBJ_SWHASH_CLUSTER_SIZE	(1 << AOBJ_SWHASH_CLUSTER_SHIFT)
+#define AOBJ_SWHASH_CLUSTER_SIZE	16	/* 1 << AOBJ_SWHASH_CLUSTER_SHIFT */
 #define AOBJ_SWHASH_THRESHOLD		(AOBJ_SWHASH_CLUSTER_SIZE * 4)
 #define AOBJ_SWHASH_MAXBUCKETS		256
 
@@ -57,7 +57,7 @@ struct aobj_swmap {
 	unsigned long mask;
 	unsigned long nr_slots;
 	unsigned long nr_bad;
-	struct mutex *lock;
+	struct mutex *lock;		/* the owner's */
 };
 
 static inline bool aobj_swmap_hashed(const struct aobj_swmap *map)
@@ -66,8 +66,7 @@ static inline bool aobj_swmap_hashed(const struct aobj_swmap *map)
 }
 
 unsigned long aobj_swmap_nbuckets(pgoff_t pages);
-int aobj_swmap_init(struct aobj_swmap *map, pgoff_t pages,
-		    struct mutex *lock);
+int aobj_swmap_init(struct aobj_swmap *map, pgoff_t pages, struct mutex *lock);
 void aobj_swmap_destroy(struct aobj_swmap *map,
 			void (*drop)(int slot, void *arg), void *arg);
 int aobj_swmap_find(const struct aobj_swmap *map, pgoff_t idx);

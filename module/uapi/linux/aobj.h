@@ -23,7 +23,7 @@
 #define AOBJ_IOCTL_TYPE		0xAB
 
 /* struct aobj_create.flags */
-#define AOBJ_CREATE_NOSWAP	(1U << 0)	/* never page this object out */
+#define AOBJ_CREATE_NOSWAP	0x1	/* never page this object out */
 
 /**
  * struct aobj_create - AOBJ_IOC_CREATE, on /dev/aobj
@@ -42,8 +42,8 @@ struct aobj_create {
 };
 
 /* struct aobj_info.flags */
-#define AOBJ_INFO_NOSWAP	(1U << 0)	/* created with AOBJ_CREATE_NOSWAP */
-#define AOBJ_INFO_DETACHED	(1U << 1)	/* detached, alive while mapped/open */
+#define AOBJ_INFO_NOSWAP	0x1	/* created with AOBJ_CREATE_NOSWAP */
+#define AOBJ_INFO_DETACHED	0x2	/* detached, alive while mapped/open */
 
 /**
  * struct aobj_info - what STAT and LIST report about one object
@@ -101,9 +101,9 @@ struct aobj_stat {
 };
 
 /* struct aobj_flush.flags: exactly one of these */
-#define AOBJ_FLUSH_FREE		(1U << 0)  /* drop pages and swap copies: reads as zero */
-#define AOBJ_FLUSH_DEACTIVATE	(1U << 1)  /* make pages first in line for pageout */
-#define AOBJ_FLUSH_CLEAN	(1U << 2)  /* write dirty pages to swap now */
+#define AOBJ_FLUSH_FREE		0x1  /* drop pages and swap copies: reads as zero */
+#define AOBJ_FLUSH_DEACTIVATE	0x2  /* make pages first in line for pageout */
+#define AOBJ_FLUSH_CLEAN	0x4  /* write dirty pages to swap now */
 
 /**
  * struct aobj_flush - AOBJ_IOC_FLUSH, on /dev/aobj<ID> opened for writing
@@ -170,7 +170,7 @@ struct aobj_swapoff {
 };
 
 /* struct aobj_swapdev_info.flags */
-#define AOBJ_SWAPDEV_DRAINING	(1U << 0)	/* swapoff in progress */
+#define AOBJ_SWAPDEV_DRAINING	0x1	/* swapoff in progress */
 
 /**
  * struct aobj_swapdev_info - one swap device, as AOBJ_IOC_SWAPS lists it
