@@ -660,7 +660,7 @@ void aobj_read_stats(struct aobj_stats *st)
 EXPORT_SYMBOL_GPL(aobj_read_stats);
 
 /**
- * aobj_for_each_object - call @walk->visit on every object, with a reference held
+ * aobj_walk_objects - call @walk->visit on every object, with a reference held
  * @walk: its visit() returns non-zero to stop the walk with that value
  *
  * The seed's uao_swap_off() walk: the list lock is dropped while visit() runs,
@@ -669,7 +669,7 @@ EXPORT_SYMBOL_GPL(aobj_read_stats);
  *
  * => nothing locked; may sleep.
  */
-int aobj_for_each_object(struct aobj_walk *walk)
+int aobj_walk_objects(struct aobj_walk *walk)
 {
 	struct aobj *obj, *prev = NULL;
 	int err = 0;
@@ -765,7 +765,7 @@ int aobj_swap_off(int start, int end, u64 *lost)
 	};
 	int err;
 
-	err = aobj_for_each_object(&ctx.walk);
+	err = aobj_walk_objects(&ctx.walk);
 	*lost += ctx.lost;
 	return err;
 }

@@ -40,14 +40,14 @@ bool aobj_lock_folio(struct aobj *obj, pgoff_t index, struct folio *folio);
 void aobj_remove_folio(struct aobj *obj, pgoff_t index, struct folio *folio);
 void aobj_detach_async(struct aobj *obj);
 /**
- * struct aobj_walk - a walk over every object, see aobj_for_each_object()
+ * struct aobj_walk - a walk over every object, see aobj_walk_objects()
  * @visit: called with a reference on @obj held and nothing locked
  */
 struct aobj_walk {
 	int (*visit)(struct aobj *obj, struct aobj_walk *walk);
 };
 
-int aobj_for_each_object(struct aobj_walk *walk);
+int aobj_walk_objects(struct aobj_walk *walk);
 
 /* aobj_pageout.c */
 int aobj_reserve_page(void);
