@@ -384,6 +384,8 @@ static int aobj_ioctl_list(struct aobj_ucmd *ucmd)
 	 */
 	mutex_lock(&aobj_nodes_lock);
 	xa_for_each(&aobj_nodes, id, node) {
+		if (!kref_read(&node->obj.ref))
+			continue;	/* being torn down */
 		if (n < room)
 			aobj_node_info(node, &info[n]);
 		n++;
