@@ -208,9 +208,12 @@ static int aobj_fs_init_fs_context(struct fs_context *fc)
 	return init_pseudo(fc, AOBJ_FS_MAGIC) ? 0 : -ENOMEM;
 }
 
+/*
+ * No .owner: the internal mount would pin the module forever.  It is
+ * unmounted in aobj_core_exit(), before the module's code goes away.
+ */
 static struct file_system_type aobj_fs_type = {
 	.name		= "aobj",
-	.owner		= THIS_MODULE,
 	.init_fs_context = aobj_fs_init_fs_context,
 	.kill_sb	= kill_anon_super,
 };
