@@ -50,6 +50,8 @@ struct aobj_ops {
  * @folios: resident pages by page index (the seed's memq + pagelookup)
  * @nr_resident: number of entries in @folios
  * @swmap: swap slots by page index
+ * @ra_next: page index a sequential swap-in fault would come to next
+ * @ra_window: swap-in readahead window, in pages
  * @list: on the global object list, under aobj_list_lock
  * @inode: owns the address_space that user mappings of the object are
  *	linked on, so that they can be revoked with unmap_mapping_range()
@@ -64,6 +66,8 @@ struct aobj {
 	struct xarray folios;
 	unsigned long nr_resident;
 	struct aobj_swmap swmap;
+	pgoff_t ra_next;
+	int ra_window;
 	struct list_head list;
 	struct inode *inode;
 	const struct aobj_ops *ops;

@@ -249,6 +249,8 @@ int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
 	obj->pages = pages;
 	obj->flags = flags;
 	obj->nr_resident = 0;
+	obj->ra_next = 0;
+	obj->ra_window = 1;
 	obj->ops = ops;
 	INIT_WORK(&obj->release_work, aobj_release_work);
 	xa_init(&obj->folios);
@@ -428,6 +430,68 @@ static int aobj_insert_folio(struct aobj *obj, pgoff_t index,
 	return 0;
 }
 
+/*
+ * aobj_swapin_readahead: the page at @index is about to be read from
+ * @slot, and ra[0] is its locked page.  When faults go forward through the
+ * object, add the pages that follow whose slots follow @slot, as locked
+ * pages of the object, so that one read brings them all (the window
+ * doubles with each sequential swap-in fault, up to AOBJ_READAHEAD_MAX).
+ * Random faults read one page.  Readahead never waits: it stops at the
+ * resident limit's high watermark or when memory is not at hand.
+ *
+ * => obj must be locked.
+ * Return: the number of pages in @ra.
+ */
+static int aobj_swapin_readahead(struct aobj *obj, pgoff_t index, int slot,
+				 struct folio **ra)
+{
+	int n = 1;
+
+	lockdep_assert_held(&obj->lock);
+	if (index == obj->ra_next)
+		obj->ra_window = clamp(obj->ra_window * 2, 4, AOBJ_READAHEAD_MAX);
+	else
+		obj->ra_window = 1;
+
+	while (n < obj->ra_window && index + n < obj->pages &&
+	       slot + n > slot && aobj_resident_room(n)) {
+		struct folio *folio;
+
+		if (aobj_swmap_find(&obj->swmap, index + n) != slot + n ||
+		    xa_load(&obj->folios, index + n))
+			break;
+		folio = folio_alloc((GFP_HIGHUSER & ~__GFP_DIRECT_RECLAIM) |
+				    __GFP_NOWARN, 0);
+		if (!folio)
+			break;
+		__folio_set_locked(folio);
+		if (aobj_insert_folio(obj, index + n, folio)) {
+			__folio_clear_locked(folio);
+			folio_put(folio);
+			break;
+		}
+		/* The object's reference keeps it: removal needs its lock. */
+		folio_put(folio);
+		ra[n++] = folio;
+	}
+	return n;
+}
+
+/*
+ * aobj_readahead_abort: take back the readahead pages ra[1..nr-1] of a
+ * read that failed; their slots are left alone.
+ * => obj must be locked.
+ */
+static void aobj_readahead_abort(struct aobj *obj, pgoff_t index,
+				 struct folio **ra, int nr)
+{
+	int i;
+
+	lockdep_assert_held(&obj->lock);
+	for (i = 1; i < nr; i++)
+		aobj_remove_folio(obj, index + i, ra[i]);
+}
+
 /**
  * aobj_get - fetch the page at @index (the seed's uao_get)
  * @obj: the object
@@ -445,9 +509,9 @@ static int aobj_insert_folio(struct aobj *obj, pgoff_t index,
  */
 int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 {
-	struct folio *folio, *new = NULL;
+	struct folio *folio, *new = NULL, *ra[AOBJ_READAHEAD_MAX];
 	bool zeroed = false;
-	int slot, err;
+	int slot, err, nr, i;
 
 	if (index >= obj->pages)
 		return -EINVAL;
@@ -516,8 +580,18 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 	 * case 3: swap-in.  The page is locked and in the object, so others
 	 * wait on it; the slot stays, so that a clean eviction costs no write.
 	 */
+	ra[0] = new;
+	nr = aobj_swapin_readahead(obj, index, slot, ra);
 	mutex_unlock(&obj->lock);
-	err = aobj_swap_read(&new, slot, 1);
+	err = aobj_swap_read(ra, slot, nr);
+	if (err && nr > 1) {
+		/* Leave the neighbours in swap; their own faults will tell. */
+		mutex_lock(&obj->lock);
+		aobj_readahead_abort(obj, index, ra, nr);
+		mutex_unlock(&obj->lock);
+		nr = 1;
+		err = aobj_swap_read(ra, slot, 1);
+	}
 	mutex_lock(&obj->lock);
 	if (err) {
 		/* The copy is lost: retire the slot, and fail this page until FREE. */
@@ -531,11 +605,16 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 		folio_put(new);
 		return -EIO;
 	}
-	folio_mark_uptodate(new);
-	aobj_account(obj, 0, -1);
+	for (i = 0; i < nr; i++) {
+		folio_mark_uptodate(ra[i]);
+		aobj_account(obj, 0, -1);
+		if (i)
+			folio_unlock(ra[i]);
+	}
+	obj->ra_next = index + nr;
 	mutex_unlock(&obj->lock);
 	aobj_count(faults_swapin);
-	aobj_count(pageins);
+	aobj_count_add(pageins, nr);
 	*foliop = new;
 	return 0;
 }

@@ -49,7 +49,11 @@ struct aobj_walk {
 
 int aobj_walk_objects(struct aobj_walk *walk);
 
+/* Most pages one swap-in reads (FreeBSD reads up to 32 too). */
+#define AOBJ_READAHEAD_MAX	32
+
 /* aobj_pageout.c */
+bool aobj_resident_room(unsigned long n);
 int aobj_reserve_page(void);
 int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end);
 int aobj_pageout_init(void);

@@ -72,6 +72,19 @@ static unsigned long aobj_resident(void)
 	return n > 0 ? n : 0;
 }
 
+/**
+ * aobj_resident_room - may @n more pages become resident without pageout?
+ * @n: number of pages
+ *
+ * => any context.
+ */
+bool aobj_resident_room(unsigned long n)
+{
+	unsigned long limit = aobj_limit_pages();
+
+	return !limit || aobj_resident() + n < limit - limit / 32;
+}
+
 /*
  * aobj_write_pages: write @n locked, unmapped pages to fresh slots, record
  * the slots, and release the old ones.  Unless @keep, the written pages
