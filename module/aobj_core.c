@@ -236,13 +236,15 @@ static void aobj_release_work(struct work_struct *work);
 int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
 	      const struct aobj_ops *ops)
 {
-	u64 pages = DIV_ROUND_UP_ULL(size, PAGE_SIZE);
+	u64 pages;
 	int err;
 
 	if (!size || (flags & ~AOBJ_NOSWAP) || !ops || !ops->release)
 		return -EINVAL;
-	if (pages > INT_MAX)
+	/* Page indices and slot counts are ints, as in the seed. */
+	if (size > (u64)INT_MAX << PAGE_SHIFT)
 		return -EFBIG;
+	pages = DIV_ROUND_UP_ULL(size, PAGE_SIZE);
 
 	kref_init(&obj->ref);
 	mutex_init(&obj->lock);
@@ -630,27 +632,42 @@ EXPORT_SYMBOL_GPL(aobj_get);
  */
 static void aobj_put_free(struct aobj *obj, pgoff_t start, pgoff_t end)
 {
+	pgoff_t index = start, si = start;
 	struct folio *folio;
-	pgoff_t index = start;
+	bool resync = true;
 
 	lockdep_assert_held(&obj->lock);
 	unmap_mapping_range(aobj_mapping(obj), (loff_t)start << PAGE_SHIFT,
 			    (loff_t)(end - start) << PAGE_SHIFT, 1);
 
-	/* Visit, in index order, every page that is resident or has a slot. */
+	/*
+	 * Visit, in index order, every page that is resident or has a slot.
+	 * si, the next page with a slot, only moves when index passes it: a
+	 * slot can appear behind it only while the lock was dropped, for a
+	 * page at or past index.
+	 */
 	while (index < end) {
-		pgoff_t fi = index, si = index;
+		pgoff_t fi = index;
 
+		if (si < index || resync) {
+			resync = false;
+			si = index;
+			if (!aobj_swmap_next(&obj->swmap, SWSLOT_BAD, INT_MAX,
+					     &si, end - 1))
+				si = end;
+		}
 		folio = xa_find(&obj->folios, &fi, end - 1, XA_PRESENT);
 		if (!folio)
 			fi = end;
-		if (!aobj_swmap_next(&obj->swmap, SWSLOT_BAD, INT_MAX, &si))
-			si = end;
 		index = min(fi, si);
 		if (index >= end)
 			break;
-		if (fi == index && !aobj_lock_folio(obj, index, folio))
-			continue;
+		if (fi == index && !folio_trylock(folio)) {
+			/* Sleeps unlocked: slots may have moved meanwhile. */
+			resync = true;
+			if (!aobj_lock_folio(obj, index, folio))
+				continue;
+		}
 		/* Drop the slot first: a resident page is not swap-only. */
 		aobj_dropswap(obj, index);
 		if (fi == index)
@@ -798,7 +815,8 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 	int err = 0;
 
 	mutex_lock(&obj->lock);
-	while (aobj_swmap_next(&obj->swmap, ctx->start, ctx->end, &index)) {
+	while (aobj_swmap_next(&obj->swmap, ctx->start, ctx->end, &index,
+			       ULONG_MAX)) {
 		mutex_unlock(&obj->lock);
 		if (fatal_signal_pending(current))
 			return -EINTR;

@@ -243,6 +243,7 @@ static bool aobj_slot_in(int slot, int start, int end)
  * @start: first slot of the range (SWSLOT_BAD to include bad slots)
  * @end: slot past the range
  * @idx: in: first page index to look at; out: the page found
+ * @last: last page index to look at
  *
  * The walk goes by page index, so that it can resume after the caller
  * dropped the lock (the seed restarts from the first bucket instead).
@@ -251,13 +252,16 @@ static bool aobj_slot_in(int slot, int start, int end)
  * Return: true if a page was found.
  */
 bool aobj_swmap_next(const struct aobj_swmap *map, int start, int end,
-		     pgoff_t *idx)
+		     pgoff_t *idx, pgoff_t last)
 {
 	pgoff_t i = *idx;
 
 	lockdep_assert_held(map->lock);
+	if (!map->nr_slots)
+		return false;
+	last = min_t(pgoff_t, last, map->pages - 1);
 	if (!aobj_swmap_hashed(map)) {
-		for (; i < map->pages; i++) {
+		for (; i <= last; i++) {
 			if (aobj_slot_in(map->array[i], start, end)) {
 				*idx = i;
 				return true;
@@ -266,11 +270,11 @@ bool aobj_swmap_next(const struct aobj_swmap *map, int start, int end,
 		return false;
 	}
 
-	while (i < map->pages) {
+	while (i <= last) {
 		struct aobj_swcluster *c = aobj_swmap_cluster(map, i, false);
 		pgoff_t next = (AOBJ_SWHASH_TAG(i) + 1) << AOBJ_SWHASH_CLUSTER_SHIFT;
 
-		for (; c && i < next && i < map->pages; i++) {
+		for (; c && i < next && i <= last; i++) {
 			if (aobj_slot_in(c->slots[AOBJ_SWHASH_SLOT(i)],
 					 start, end)) {
 				*idx = i;

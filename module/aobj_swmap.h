@@ -72,7 +72,7 @@ void aobj_swmap_destroy(struct aobj_swmap *map,
 int aobj_swmap_find(const struct aobj_swmap *map, pgoff_t idx);
 int aobj_swmap_set(struct aobj_swmap *map, pgoff_t idx, int slot);
 bool aobj_swmap_next(const struct aobj_swmap *map, int start, int end,
-		     pgoff_t *idx);
+		     pgoff_t *idx, pgoff_t last);
 
 int aobj_swmap_cache_init(void);
 void aobj_swmap_cache_exit(void);
