@@ -11,6 +11,8 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
 #include <linux/bio.h>
 #include <linux/bitmap.h>
 #include <linux/blkdev.h>
@@ -98,6 +100,7 @@ bool aobj_swap_available(void)
 	spin_unlock(&aobj_swap_lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(aobj_swap_available);
 
 /*
  * aobj_swapdev_take: allocate a run of at most *@nslots slots from @sd,
@@ -161,6 +164,7 @@ int aobj_swap_alloc(int *nslots)
 	spin_unlock(&aobj_swap_lock);
 	return slot;
 }
+EXPORT_SYMBOL_IF_KUNIT(aobj_swap_alloc);
 
 /**
  * aobj_swap_free - give back a run of slots
@@ -187,6 +191,7 @@ void aobj_swap_free(int slot, int nslots)
 	}
 	spin_unlock(&aobj_swap_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(aobj_swap_free);
 
 /**
  * aobj_swap_markbad - retire a run of allocated slots for good
@@ -215,12 +220,15 @@ void aobj_swap_markbad(int slot, int nslots)
 	pr_warn_ratelimited("%d swap slot(s) from %d retired after an I/O error\n",
 			    nslots, slot);
 }
+EXPORT_SYMBOL_IF_KUNIT(aobj_swap_markbad);
 
 /*
  * aobj_swap_rw: one synchronous bio over @nr pages and as many slots.
+ * KUnit stubs it to inject I/O errors.
  * => nothing locked; the slots are allocated, which keeps their device.
  */
-static int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
+VISIBLE_IF_KUNIT int aobj_swap_rw(struct folio **folios, int slot, int nr,
+				   blk_opf_t opf)
 {
 	struct block_device *bdev = NULL;
 	struct aobj_swapdev *sd;
@@ -228,6 +236,7 @@ static int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
 	struct bio *bio;
 	int i, err;
 
+	KUNIT_STATIC_STUB_REDIRECT(aobj_swap_rw, folios, slot, nr, opf);
 	if (WARN_ON_ONCE(nr < 1 || nr > BIO_MAX_VECS))
 		return -EINVAL;
 	spin_lock(&aobj_swap_lock);
@@ -252,6 +261,7 @@ static int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
 				    slot, err);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(aobj_swap_rw);
 
 /**
  * aobj_swap_read - read @nr pages from the slots starting at @slot
@@ -265,6 +275,7 @@ int aobj_swap_read(struct folio **folios, int slot, int nr)
 {
 	return aobj_swap_rw(folios, slot, nr, REQ_OP_READ);
 }
+EXPORT_SYMBOL_IF_KUNIT(aobj_swap_read);
 
 /**
  * aobj_swap_write - write @nr pages to the slots starting at @slot
@@ -278,6 +289,7 @@ int aobj_swap_write(struct folio **folios, int slot, int nr)
 {
 	return aobj_swap_rw(folios, slot, nr, REQ_OP_WRITE | REQ_SYNC);
 }
+EXPORT_SYMBOL_IF_KUNIT(aobj_swap_write);
 
 /*
  * aobj_swap_range: lowest free range of @nslots slot numbers, above 0.
@@ -378,6 +390,7 @@ err:
 	aobj_swapdev_free(sd);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(aobj_swapon);
 
 /* In use: allocated and not retired.  => aobj_swap_lock must be held. */
 static int aobj_swapdev_live(struct aobj_swapdev *sd)
@@ -460,6 +473,7 @@ int aobj_swapoff(const char *path, u64 *lost)
 	aobj_swapdev_free(sd);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(aobj_swapoff);
 
 /**
  * aobj_swap_list - describe the swap devices
@@ -494,6 +508,7 @@ u32 aobj_swap_list(struct aobj_swapdev_info *info, u32 room)
 	spin_unlock(&aobj_swap_lock);
 	return n;
 }
+EXPORT_SYMBOL_IF_KUNIT(aobj_swap_list);
 
 int aobj_swap_init(void)
 {

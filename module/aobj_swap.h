@@ -6,6 +6,7 @@
 #ifndef _AOBJ_SWAP_H
 #define _AOBJ_SWAP_H
 
+#include <linux/blk_types.h>
 #include <linux/mm_types.h>
 
 int aobj_swap_alloc(int *nslots);
@@ -22,6 +23,10 @@ u32 aobj_swap_list(struct aobj_swapdev_info *info, u32 room);
 
 /* aobj.c: page in every page swapped to slots [start, end) */
 int aobj_swap_off(int start, int end, u64 *lost);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf);
+#endif
 
 int aobj_swap_init(void);
 void aobj_swap_exit(void);
