@@ -38,6 +38,9 @@
 #include "aobj_internal.h"
 #include "aobj_swap.h"
 
+#define CREATE_TRACE_POINTS
+#include "aobj_trace.h"
+
 #define AOBJ_FS_MAGIC	0x616f626a	/* "aobj" */
 
 static LIST_HEAD(aobj_list);		/* the seed's uao_list */
@@ -531,6 +534,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 			if (new)
 				folio_put(new);
 			aobj_count(faults_resident);
+			trace_aobj_get(obj, index, AOBJ_GET_RESIDENT, 0, 1, 0);
 			*foliop = folio;
 			return 0;
 		}
@@ -540,6 +544,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 			mutex_unlock(&obj->lock);
 			if (new)
 				folio_put(new);
+			trace_aobj_get(obj, index, AOBJ_GET_SWAPIN, slot, 0, -EIO);
 			return -EIO;
 		}
 		if (new)
@@ -574,6 +579,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 		folio_mark_uptodate(new);
 		mutex_unlock(&obj->lock);
 		aobj_count(faults_zero);
+		trace_aobj_get(obj, index, AOBJ_GET_ZERO, 0, 1, 0);
 		*foliop = new;
 		return 0;
 	}
@@ -605,6 +611,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 		aobj_account(obj, 0, -1);
 		mutex_unlock(&obj->lock);
 		folio_put(new);
+		trace_aobj_get(obj, index, AOBJ_GET_SWAPIN, slot, 1, err);
 		return -EIO;
 	}
 	for (i = 0; i < nr; i++) {
@@ -617,6 +624,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 	mutex_unlock(&obj->lock);
 	aobj_count(faults_swapin);
 	aobj_count_add(pageins, nr);
+	trace_aobj_get(obj, index, AOBJ_GET_SWAPIN, slot, nr, 0);
 	*foliop = new;
 	return 0;
 }

@@ -31,6 +31,7 @@
 
 #include "aobj_internal.h"
 #include "aobj_swap.h"
+#include "aobj_trace.h"
 
 #define AOBJ_PAGEOUT_CLUSTER	32
 #define AOBJ_LRU_REFILL		256
@@ -113,6 +114,7 @@ static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 			folio_clear_dirty(folios[i]);
 		mutex_unlock(&obj->lock);
 		err = aobj_swap_write(folios + done, slot, nr);
+		trace_aobj_pageout(obj, idx[done], slot, nr, err);
 		mutex_lock(&obj->lock);
 		if (err) {
 			aobj_count(io_errors);

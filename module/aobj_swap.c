@@ -23,6 +23,7 @@
 
 #include "aobj_internal.h"
 #include "aobj_swap.h"
+#include "aobj_trace.h"
 #include "uapi/linux/aobj.h"
 
 /**
@@ -227,8 +228,8 @@ EXPORT_SYMBOL_IF_KUNIT(aobj_swap_markbad);
  * KUnit stubs it to inject I/O errors.
  * => nothing locked; the slots are allocated, which keeps their device.
  */
-VISIBLE_IF_KUNIT int aobj_swap_rw(struct folio **folios, int slot, int nr,
-				   blk_opf_t opf)
+VISIBLE_IF_KUNIT
+int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
 {
 	struct block_device *bdev = NULL;
 	struct aobj_swapdev *sd;
@@ -449,6 +450,8 @@ int aobj_swapoff(const char *path, u64 *lost)
 		spin_lock(&aobj_swap_lock);
 		live = aobj_swapdev_live(sd);
 		spin_unlock(&aobj_swap_lock);
+		trace_aobj_swapoff(sd->start, sd->start + sd->nslots, live,
+				   *lost, 0);
 		if (!live)
 			break;
 		if (wait_event_killable_timeout(aobj_swapoff_wait,
