@@ -670,7 +670,8 @@ static int aobj_node_mmap(struct file *file, struct vm_area_struct *vma)
 	struct aobj_node *node = file->private_data;
 	struct aobj *obj = &node->obj;
 
-	if (!(vma->vm_flags & VM_SHARED)) {
+	/* VM_MAYSHARE: a read-only fd's MAP_SHARED mapping has no VM_SHARED. */
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
 		pr_debug("mmap of object %u: only MAP_SHARED is supported\n",
 			 node->id);
 		return -EINVAL;
