@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aobj-demo: fill an object (possibly bigger than RAM, once aobj has swap)
+ * with a known pattern, read it all back, free it and check the zeros.
+ *
+ *   aobj-demo [--swap DEVICE [--priority N]] [--noswap] [SIZE]
+ *
+ * SIZE defaults to 64M (suffixes K, M, G).  With --swap, DEVICE is given to
+ * aobj with SWAPON first and taken back with SWAPOFF at the end.  Each
+ * 8-byte word holds a hash of (page index, word index), so a page that
+ * comes back from swap in the wrong place is caught.  Exit status 0 only
+ * if every word matched and the freed object read as zeros.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/aobj.h>
+
+#define CHUNK	(16UL << 20)	/* bytes verified then freed at a time */
+
+static long pagesize;
+
+static uint64_t pattern(uint64_t page, uint64_t word)
+{
+	uint64_t z = (page << 32 ^ word) + 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return false;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	}
+	if (!strcmp(end, "iB") || !strcmp(end, "B"))
+		end += strlen(end);
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+static long long read_num(const char *path)
+{
+	char buf[64];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtoll(buf, NULL, 10);
+}
+
+static void print_stats(const char *when, unsigned int id)
+{
+	static const char *const global[] = {
+		"objects", "resident_pages", "swpgonly", "faults_zero",
+		"faults_resident", "faults_swapin", "pageouts", "pageins",
+		"io_errors", "bad_slots",
+	};
+	char path[128];
+	size_t i;
+
+	printf("stats %s:\n  global:", when);
+	for (i = 0; i < sizeof(global) / sizeof(global[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/class/misc/aobj/stats/%s",
+			 global[i]);
+		printf(" %s=%lld", global[i], read_num(path));
+	}
+	printf("\n");
+	if (id != UINT32_MAX) {
+		long long res, sw;
+
+		snprintf(path, sizeof(path), "/sys/class/aobj/aobj%u/resident", id);
+		res = read_num(path);
+		snprintf(path, sizeof(path), "/sys/class/aobj/aobj%u/swapped", id);
+		sw = read_num(path);
+		printf("  aobj%u: resident=%lld pages (%lld MiB) swapped=%lld pages (%lld MiB)\n",
+		       id, res, res * pagesize >> 20, sw, sw * pagesize >> 20);
+	}
+	{
+		FILE *f = fopen("/proc/meminfo", "re");
+		char line[128];
+
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "MemTotal:", 9) ||
+			    !strncmp(line, "MemFree:", 8) ||
+			    !strncmp(line, "MemAvailable:", 13))
+				printf("  %s", line);
+		if (f)
+			fclose(f);
+	}
+	fflush(stdout);
+}
+
+static void print_swaps(int ctl)
+{
+	struct aobj_swapdev_info ents[8];
+	struct aobj_swaps s = {
+		.size = sizeof(s), .count = 8, .entry_size = sizeof(ents[0]),
+		.entries = (uintptr_t)ents,
+	};
+	unsigned int i;
+
+	memset(ents, 0, sizeof(ents));
+	if (ioctl(ctl, AOBJ_IOC_SWAPS, &s)) {
+		printf("  swaps: %s\n", strerror(errno));
+		return;
+	}
+	for (i = 0; i < s.count && i < 8; i++)
+		printf("  swap %.64s: %" PRIu64 " slots, %" PRIu64 " used, %"
+		       PRIu64 " bad%s\n", ents[i].path, (uint64_t)ents[i].slots,
+		       (uint64_t)ents[i].used, (uint64_t)ents[i].bad,
+		       ents[i].flags & AOBJ_SWAPDEV_DRAINING ? " (draining)" : "");
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: aobj-demo [--swap DEVICE [--priority N]] [--noswap] [SIZE]\n"
+		"  SIZE  object size (default 64M; suffixes K, M, G)\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *swapdev = NULL;
+	uint64_t size = 64ULL << 20, words, w, pages, pg, bad = 0, nonzero = 0;
+	uint64_t first_bad = UINT64_MAX;
+	struct aobj_create c = { .size = sizeof(c) };
+	struct aobj_detach d = { .size = sizeof(d) };
+	int32_t prio = 0;
+	uint64_t *p;
+	int ctl, fd, i, ret = 0, step;
+	unsigned int wpp;
+	char node[32];
+	double t0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pagesize = sysconf(_SC_PAGESIZE);
+	wpp = pagesize / 8;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--swap") && i + 1 < argc) {
+			swapdev = argv[++i];
+		} else if (!strcmp(argv[i], "--priority") && i + 1 < argc) {
+			prio = (int32_t)strtol(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--noswap")) {
+			c.flags |= AOBJ_CREATE_NOSWAP;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (argv[i][0] != '-' && parse_size(argv[i], &size) &&
+			   size) {
+			;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	size = (size + pagesize - 1) & ~(uint64_t)(pagesize - 1);
+	pages = size / pagesize;
+	words = size / 8;
+
+	ctl = open("/dev/aobj", O_RDWR | O_CLOEXEC);
+	if (ctl < 0) {
+		fprintf(stderr, "aobj-demo: /dev/aobj: %s\n", strerror(errno));
+		return 1;
+	}
+	if (swapdev) {
+		struct aobj_swapon s = {
+			.size = sizeof(s), .path = (uintptr_t)swapdev,
+			.priority = prio,
+		};
+
+		if (ioctl(ctl, AOBJ_IOC_SWAPON, &s)) {
+			fprintf(stderr, "aobj-demo: swapon %s: %s\n", swapdev,
+				strerror(errno));
+			return 1;
+		}
+		printf("swapon %s (priority %d)\n", swapdev, prio);
+		print_swaps(ctl);
+	}
+
+	c.length = size;
+	if (ioctl(ctl, AOBJ_IOC_CREATE, &c)) {
+		fprintf(stderr, "aobj-demo: create %" PRIu64 " bytes: %s\n",
+			size, strerror(errno));
+		ret = 1;
+		goto swapoff;
+	}
+	snprintf(node, sizeof(node), "/dev/aobj%u", c.id);
+	printf("created %s: %" PRIu64 " MiB (%" PRIu64 " pages)%s\n", node,
+	       size >> 20, pages, c.flags ? ", noswap" : "");
+	fd = open(node, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "aobj-demo: %s: %s\n", node, strerror(errno));
+		ret = 1;
+		goto swapoff;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "aobj-demo: mmap: %s\n", strerror(errno));
+		ioctl(fd, AOBJ_IOC_DETACH, &d);
+		ret = 1;
+		goto swapoff;
+	}
+	print_stats("before writing", c.id);
+
+	/* Write. */
+	t0 = now();
+	step = 0;
+	for (pg = 0; pg < pages; pg++) {
+		uint64_t *page = p + pg * wpp;
+
+		for (w = 0; w < wpp; w++)
+			page[w] = pattern(pg, w);
+		if ((pg + 1) * 10 / pages > (uint64_t)step) {
+			step = (int)((pg + 1) * 10 / pages);
+			printf("write: %3d%% (%" PRIu64 " MiB, %.1f s)\n",
+			       step * 10, (pg + 1) * pagesize >> 20, now() - t0);
+		}
+	}
+	print_stats("after writing", c.id);
+
+	/* Read back and verify. */
+	t0 = now();
+	step = 0;
+	for (pg = 0; pg < pages; pg++) {
+		const uint64_t *page = p + pg * wpp;
+
+		for (w = 0; w < wpp; w++)
+			if (page[w] != pattern(pg, w)) {
+				if (first_bad == UINT64_MAX)
+					first_bad = pg * wpp + w;
+				bad++;
+			}
+		if ((pg + 1) * 10 / pages > (uint64_t)step) {
+			step = (int)((pg + 1) * 10 / pages);
+			printf("verify: %3d%% (%" PRIu64 " MiB, %.1f s)\n",
+			       step * 10, (pg + 1) * pagesize >> 20, now() - t0);
+		}
+	}
+	printf("verified %" PRIu64 " words: %" PRIu64 " matched, %" PRIu64
+	       " mismatched\n", words, words - bad, bad);
+	if (bad) {
+		printf("first mismatch: page %" PRIu64 " word %" PRIu64
+		       ": got %#" PRIx64 ", expected %#" PRIx64 "\n",
+		       first_bad / wpp, first_bad % wpp, p[first_bad],
+		       pattern(first_bad / wpp, first_bad % wpp));
+		ret = 1;
+	}
+	print_stats("after verifying", c.id);
+
+	/* FREE everything, then check zeros a chunk at a time (freeing each
+	 * chunk again so that the check itself needs little memory). */
+	{
+		struct aobj_flush f = { .size = sizeof(f),
+					.flags = AOBJ_FLUSH_FREE };
+		uint64_t off;
+
+		if (ioctl(fd, AOBJ_IOC_FLUSH, &f)) {
+			fprintf(stderr, "aobj-demo: FLUSH FREE: %s\n",
+				strerror(errno));
+			ret = 1;
+		}
+		print_stats("after FLUSH FREE", c.id);
+		for (off = 0; off < size; off += CHUNK) {
+			uint64_t len = size - off < CHUNK ? size - off : CHUNK;
+			const uint64_t *q = p + off / 8;
+
+			for (w = 0; w < len / 8; w++)
+				if (q[w])
+					nonzero++;
+			f.offset = off;
+			f.length = len;
+			ioctl(fd, AOBJ_IOC_FLUSH, &f);
+		}
+		printf("after FREE: %" PRIu64 " non-zero words\n", nonzero);
+		if (nonzero)
+			ret = 1;
+	}
+
+	if (ioctl(fd, AOBJ_IOC_DETACH, &d)) {
+		fprintf(stderr, "aobj-demo: DETACH: %s\n", strerror(errno));
+		ret = 1;
+	}
+	munmap(p, size);
+	close(fd);
+	print_stats("after detach", UINT32_MAX);
+
+swapoff:
+	if (swapdev) {
+		struct aobj_swapoff s = { .size = sizeof(s),
+					  .path = (uintptr_t)swapdev };
+
+		print_swaps(ctl);
+		if (ioctl(ctl, AOBJ_IOC_SWAPOFF, &s)) {
+			fprintf(stderr, "aobj-demo: swapoff %s: %s\n", swapdev,
+				strerror(errno));
+			ret = 1;
+		} else {
+			printf("swapoff %s: %" PRIu64 " pages lost\n", swapdev,
+			       (uint64_t)s.lost);
+			if (s.lost)
+				ret = 1;
+		}
+		print_stats("after swapoff", UINT32_MAX);
+	}
+	close(ctl);
+	printf("%s\n", ret ? "aobj-demo: FAILED" : "aobj-demo: all data verified");
+	return ret;
+}

@@ -1,0 +1,829 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aobjctl: create, list, inspect, flush and detach aobj objects, and manage
+ * aobj's swap devices.
+ *
+ *   aobjctl create SIZE [--mode MODE] [--noswap]
+ *   aobjctl list [--json] [--bytes] [--noheadings]
+ *   aobjctl stat ID [--json]
+ *   aobjctl detach ID
+ *   aobjctl flush ID [--offset N] [--length N] --free|--clean|--deactivate
+ *   aobjctl swapon DEVICE [--priority N]
+ *   aobjctl swapoff DEVICE
+ *   aobjctl swaps [--json] [--bytes] [--noheadings]
+ *
+ * Exit status: 0 success, 1 failure of the operation, 2 usage error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/aobj.h>
+
+#define CTL_PATH	"/dev/aobj"
+#define EXIT_USAGE	2
+
+static const char *prog = "aobjctl";
+static const char *subcmd;
+static long pagesize;
+
+/* ---- messages ---- */
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void die_errno(const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(e));
+	exit(EXIT_FAILURE);
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (subcmd)
+		fprintf(stderr, "\nTry '%s %s --help' for more information.\n",
+			prog, subcmd);
+	else
+		fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+	exit(EXIT_USAGE);
+}
+
+/* ---- parsing ---- */
+
+/*
+ * parse_size: "4096", "64M", "2G", "1KiB", "16k"... (binary units).
+ * Returns false on a malformed or overflowing number.
+ */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGTPE";
+	unsigned long long v;
+	const char *u;
+	char *end;
+	int shift = 0;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		v = strtoull(s + 2, &end, 16);
+	else
+		v = strtoull(s, &end, 10);
+	if (errno || end == s || (s[0] == '0' && end == s + 2))
+		return false;
+	if (*end) {
+		u = strchr(units, end[0] & ~0x20);
+		if (!u || !end[0])
+			return false;
+		shift = 10 * (int)(u - units + 1);
+		end++;
+		if (!strcmp(end, "iB") || !strcmp(end, "B") || !*end)
+			;
+		else
+			return false;
+		if (v > (UINT64_MAX >> shift))
+			return false;
+		v <<= shift;
+	}
+	*out = v;
+	return true;
+}
+
+static uint64_t size_arg(const char *s, const char *what)
+{
+	uint64_t v;
+
+	if (!parse_size(s, &v))
+		die_usage("invalid %s: '%s'", what, s);
+	return v;
+}
+
+/* parse_id: "5", "aobj5" or "/dev/aobj5". */
+static unsigned int id_arg(const char *s)
+{
+	const char *p = s;
+	unsigned long v;
+	char *end;
+
+	if (!strncmp(p, "/dev/", 5))
+		p += 5;
+	if (!strncmp(p, "aobj", 4))
+		p += 4;
+	if (*p < '0' || *p > '9')
+		die_usage("invalid object id: '%s'", s);
+	errno = 0;
+	v = strtoul(p, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		die_usage("invalid object id: '%s'", s);
+	return (unsigned int)v;
+}
+
+/* ---- output helpers ---- */
+
+static void human(char *buf, size_t len, uint64_t v, bool bytes)
+{
+	static const char units[] = "KMGTPE";
+	double d = (double)v;
+	int i = -1;
+
+	if (bytes || v < 1024) {
+		snprintf(buf, len, "%" PRIu64, v);
+		return;
+	}
+	while (d >= 1024 && i < 5) {
+		d /= 1024;
+		i++;
+	}
+	if (d == (uint64_t)d)
+		snprintf(buf, len, "%.0f%c", d, units[i]);
+	else
+		snprintf(buf, len, "%.1f%c", d, units[i]);
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* Name for a uid/gid from /etc/passwd or /etc/group (static: no NSS). */
+static const char *id_name(const char *file, unsigned int id, char *buf,
+			   size_t len)
+{
+	char line[512];
+	FILE *f = fopen(file, "re");
+
+	snprintf(buf, len, "%u", id);
+	if (!f)
+		return buf;
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strtok(line, ":"), *pw, *num;
+
+		pw = name ? strtok(NULL, ":") : NULL;
+		num = pw ? strtok(NULL, ":") : NULL;
+		if (num && strtoul(num, NULL, 10) == id && *name) {
+			snprintf(buf, len, "%s", name);
+			break;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static void flags_str(char *buf, size_t len, uint32_t flags)
+{
+	buf[0] = 0;
+	if (flags & AOBJ_INFO_NOSWAP)
+		snprintf(buf + strlen(buf), len - strlen(buf), "noswap");
+	if (flags & AOBJ_INFO_DETACHED)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%sdetached",
+			 buf[0] ? "," : "");
+	if (flags & ~(AOBJ_INFO_NOSWAP | AOBJ_INFO_DETACHED))
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%#x",
+			 buf[0] ? "," : "",
+			 flags & ~(AOBJ_INFO_NOSWAP | AOBJ_INFO_DETACHED));
+	if (!buf[0])
+		snprintf(buf, len, "-");
+}
+
+/* ---- device access ---- */
+
+static int open_ctl(void)
+{
+	int fd = open(CTL_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		fd = open(CTL_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("cannot open %s", CTL_PATH);
+	return fd;
+}
+
+static int open_obj(unsigned int id, int flags)
+{
+	char path[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/aobj%u", id);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("cannot open %s", path);
+	return fd;
+}
+
+/* LIST every object; returns a malloc'd array and sets *n. */
+static struct aobj_info *list_all(unsigned int *n)
+{
+	struct aobj_info *ents = NULL;
+	unsigned int room = 16;
+	int fd = open_ctl();
+
+	for (;;) {
+		struct aobj_list l = {
+			.size = sizeof(l), .count = room,
+			.entry_size = sizeof(*ents),
+		};
+
+		ents = realloc(ents, room * sizeof(*ents));
+		if (!ents)
+			die_errno("LIST");
+		l.entries = (uintptr_t)ents;
+		if (ioctl(fd, AOBJ_IOC_LIST, &l))
+			die_errno("LIST");
+		if (l.count <= room) {
+			*n = l.count;
+			break;
+		}
+		room = l.count + 16;	/* more appeared meanwhile: retry */
+	}
+	close(fd);
+	return ents;
+}
+
+/* ---- help ---- */
+
+static const struct cmd_help {
+	const char *name, *usage, *text;
+} helps[] = {
+	{ "create", "create SIZE [--mode MODE] [--noswap]",
+	  "Create an object of SIZE bytes (suffixes K, M, G, T: binary units;\n"
+	  "rounded up to whole pages) and print its id and node path.\n\n"
+	  "  -m, --mode MODE   permission bits of /dev/aobj<ID>, octal (default 0600)\n"
+	  "  -n, --noswap      never page the object out\n" },
+	{ "list", "list [--json] [--bytes] [--noheadings]",
+	  "List every object, detached ones that are still mapped or open included.\n\n"
+	  "  -J, --json        JSON output\n"
+	  "  -b, --bytes       sizes in bytes rather than human-readable\n"
+	  "  -n, --noheadings  no header line\n" },
+	{ "stat", "stat ID [--json]",
+	  "Show one object (ID: 5, aobj5 or /dev/aobj5).\n\n"
+	  "  -J, --json        JSON output\n" },
+	{ "detach", "detach ID",
+	  "Drop the creation reference and remove /dev/aobj<ID>.  The object\n"
+	  "lives on while a file or mapping still refers to it.\n" },
+	{ "flush", "flush ID [--offset N] [--length N] --free|--clean|--deactivate",
+	  "Flush pages of an object.  OFFSET and LENGTH take size suffixes, must\n"
+	  "be page aligned; LENGTH 0 (the default) means to the end.\n\n"
+	  "  -o, --offset N    start (default 0)\n"
+	  "  -l, --length N    length (default 0: to the end)\n"
+	  "  -f, --free        drop pages and swap copies: the range reads as zeros\n"
+	  "  -c, --clean       write dirty pages to swap now\n"
+	  "  -d, --deactivate  make the pages first in line for pageout\n" },
+	{ "swapon", "swapon DEVICE [--priority N]",
+	  "Give a block device to aobj as swap (needs CAP_SYS_ADMIN).\n\n"
+	  "  -p, --priority N  higher fills first; equal priorities take turns\n" },
+	{ "swapoff", "swapoff DEVICE",
+	  "Take a swap device out of service: every page on it is read back\n"
+	  "first.  Prints the number of pages whose copy could not be read.\n" },
+	{ "swaps", "swaps [--json] [--bytes] [--noheadings]",
+	  "List aobj's swap devices.\n\n"
+	  "  -J, --json        JSON output\n"
+	  "  -b, --bytes       sizes in bytes rather than human-readable\n"
+	  "  -n, --noheadings  no header line\n" },
+};
+
+static void usage_main(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s COMMAND [ARGS]\n\n"
+		"Manage aobj anonymous memory objects and their swap devices.\n\n"
+		"Commands:\n", prog);
+	for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		fprintf(f, "  %s\n", helps[i].usage);
+	fprintf(f, "\nRun '%s COMMAND --help' for a command's options.\n"
+		"Exit status: 0 success, 1 failure, 2 usage error.\n", prog);
+}
+
+static void help_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (!strcmp(helps[i].name, name)) {
+			printf("Usage: %s %s\n\n%s", prog, helps[i].usage,
+			       helps[i].text);
+			printf("  -h, --help        show this help\n");
+			exit(EXIT_SUCCESS);
+		}
+}
+
+/*
+ * Parse options with getopt_long; options may come before or after the
+ * positional arguments.  Handles --help and unknown options.
+ */
+static int next_opt(int argc, char **argv, const char *shortopts,
+		    const struct option *longopts)
+{
+	char optstr[32];
+	int c;
+
+	/* Leading ':' tells a missing argument (':') from a bad option. */
+	snprintf(optstr, sizeof(optstr), ":%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, optstr, longopts, NULL);
+	if (c == 'h')
+		help_cmd(subcmd);
+	if (c == ':')
+		die_usage("option '%s' requires an argument", argv[optind - 1]);
+	if (c == '?') {
+		if (optopt)
+			die_usage("invalid option -- '%c'", optopt);
+		die_usage("unrecognized option '%s'", argv[optind - 1]);
+	}
+	return c;
+}
+
+static void want_args(int argc, char **argv, int n, const char *what)
+{
+	int have = argc - optind;
+
+	if (have < n)
+		die_usage("missing %s", what);
+	if (have > n)
+		die_usage("unexpected argument '%s'", argv[optind + n]);
+}
+
+/* ---- commands ---- */
+
+static int cmd_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "noswap", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct aobj_create c = { .size = sizeof(c) };
+	char *end;
+	int ch, fd;
+
+	while ((ch = next_opt(argc, argv, "m:nh", opts)) != -1) {
+		switch (ch) {
+		case 'm':
+			errno = 0;
+			c.mode = (uint32_t)strtoul(optarg, &end, 8);
+			if (errno || *end || !*optarg || c.mode > 0777 ||
+			    optarg[0] == '-')
+				die_usage("invalid mode: '%s' (octal, at most 0777)",
+					  optarg);
+			break;
+		case 'n':
+			c.flags |= AOBJ_CREATE_NOSWAP;
+			break;
+		}
+	}
+	want_args(argc, argv, 1, "SIZE");
+	c.length = size_arg(argv[optind], "size");
+	if (!c.length)
+		die_usage("invalid size: '%s' (must not be 0)", argv[optind]);
+	fd = open_ctl();
+	if (ioctl(fd, AOBJ_IOC_CREATE, &c))
+		die_errno("cannot create an object of %" PRIu64 " bytes",
+			  (uint64_t)c.length);
+	printf("%u /dev/aobj%u\n", c.id, c.id);
+	close(fd);
+	return 0;
+}
+
+static void print_info_json(const struct aobj_info *e, const char *indent)
+{
+	char user[64], group[64];
+
+	printf("%s{\"id\": %u, \"node\": ", indent, e->id);
+	if (e->flags & AOBJ_INFO_DETACHED) {
+		printf("null");
+	} else {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/dev/aobj%u", e->id);
+		json_string(path);
+	}
+	printf(", \"uid\": %u, \"gid\": %u, \"owner\": ", e->uid, e->gid);
+	json_string(id_name("/etc/passwd", e->uid, user, sizeof(user)));
+	printf(", \"group\": ");
+	json_string(id_name("/etc/group", e->gid, group, sizeof(group)));
+	printf(", \"mode\": \"%04o\", \"size\": %" PRIu64
+	       ", \"resident_pages\": %" PRIu64 ", \"swapped_pages\": %" PRIu64
+	       ", \"refs\": %u, \"noswap\": %s, \"detached\": %s}",
+	       e->mode, (uint64_t)e->length, (uint64_t)e->resident,
+	       (uint64_t)e->swapped, e->refs,
+	       e->flags & AOBJ_INFO_NOSWAP ? "true" : "false",
+	       e->flags & AOBJ_INFO_DETACHED ? "true" : "false");
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "noheadings", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool json = false, bytes = false, heads = true;
+	struct aobj_info *ents;
+	unsigned int n, i;
+	int ch;
+
+	while ((ch = next_opt(argc, argv, "Jbnh", opts)) != -1) {
+		if (ch == 'J')
+			json = true;
+		else if (ch == 'b')
+			bytes = true;
+		else if (ch == 'n')
+			heads = false;
+	}
+	want_args(argc, argv, 0, "");
+	ents = list_all(&n);
+	if (json) {
+		printf("{\"objects\": [");
+		for (i = 0; i < n; i++) {
+			printf(i ? ",\n" : "\n");
+			print_info_json(&ents[i], "  ");
+		}
+		printf("%s]}\n", n ? "\n" : "");
+		free(ents);
+		return 0;
+	}
+	if (heads)
+		printf("%-6s %-14s %-14s %5s %8s %8s %8s %5s %s\n", "ID", "NODE",
+		       "OWNER", "MODE", "SIZE", "RESIDENT", "SWAPPED", "REFS",
+		       "FLAGS");
+	for (i = 0; i < n; i++) {
+		const struct aobj_info *e = &ents[i];
+		char node[32], owner[140], user[64], group[64], size[32],
+		     res[32], sw[32], fl[64];
+
+		if (e->flags & AOBJ_INFO_DETACHED)
+			snprintf(node, sizeof(node), "-");
+		else
+			snprintf(node, sizeof(node), "/dev/aobj%u", e->id);
+		snprintf(owner, sizeof(owner), "%s:%s",
+			 id_name("/etc/passwd", e->uid, user, sizeof(user)),
+			 id_name("/etc/group", e->gid, group, sizeof(group)));
+		human(size, sizeof(size), e->length, bytes);
+		human(res, sizeof(res), e->resident * pagesize, bytes);
+		human(sw, sizeof(sw), e->swapped * pagesize, bytes);
+		flags_str(fl, sizeof(fl), e->flags);
+		printf("%-6u %-14s %-14s %05o %8s %8s %8s %5u %s\n", e->id, node,
+		       owner, e->mode, size, res, sw, e->refs, fl);
+	}
+	free(ents);
+	return 0;
+}
+
+static int cmd_stat(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct aobj_stat s = { .size = sizeof(s) };
+	struct aobj_info *e = &s.info;
+	char user[64], group[64], fl[64], path[32];
+	bool json = false;
+	unsigned int id;
+	int ch, fd;
+
+	while ((ch = next_opt(argc, argv, "Jh", opts)) != -1)
+		if (ch == 'J')
+			json = true;
+	want_args(argc, argv, 1, "object ID");
+	id = id_arg(argv[optind]);
+	snprintf(path, sizeof(path), "/dev/aobj%u", id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (ioctl(fd, AOBJ_IOC_STAT, &s))
+			die_errno("STAT %s", path);
+		close(fd);
+	} else {
+		/* A detached object has no node, but is still listed. */
+		int saved = errno;
+		struct aobj_info *ents;
+		unsigned int n, i;
+		bool found = false;
+
+		if (saved != ENOENT) {
+			errno = saved;
+			die_errno("cannot open %s", path);
+		}
+		ents = list_all(&n);
+		for (i = 0; i < n; i++)
+			if (ents[i].id == id) {
+				*e = ents[i];
+				found = true;
+			}
+		free(ents);
+		if (!found) {
+			errno = ENOENT;
+			die_errno("object %u", id);
+		}
+	}
+	if (json) {
+		print_info_json(e, "");
+		putchar('\n');
+		return 0;
+	}
+	flags_str(fl, sizeof(fl), e->flags);
+	printf("id:       %u\n", e->id);
+	printf("node:     %s\n", e->flags & AOBJ_INFO_DETACHED ? "-" : path);
+	printf("owner:    %s (%u)\n",
+	       id_name("/etc/passwd", e->uid, user, sizeof(user)), e->uid);
+	printf("group:    %s (%u)\n",
+	       id_name("/etc/group", e->gid, group, sizeof(group)), e->gid);
+	printf("mode:     %04o\n", e->mode);
+	printf("size:     %" PRIu64 " bytes (%" PRIu64 " pages)\n",
+	       (uint64_t)e->length, (uint64_t)e->length / pagesize);
+	printf("resident: %" PRIu64 " pages\n", (uint64_t)e->resident);
+	printf("swapped:  %" PRIu64 " pages\n", (uint64_t)e->swapped);
+	printf("refs:     %u\n", e->refs);
+	printf("flags:    %s\n", fl);
+	return 0;
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct aobj_detach d = { .size = sizeof(d) };
+	unsigned int id;
+	int fd;
+
+	while (next_opt(argc, argv, "h", opts) != -1)
+		;
+	want_args(argc, argv, 1, "object ID");
+	id = id_arg(argv[optind]);
+	fd = open_obj(id, O_RDWR);
+	if (ioctl(fd, AOBJ_IOC_DETACH, &d))
+		die_errno("cannot detach object %u", id);
+	close(fd);
+	return 0;
+}
+
+static int cmd_flush(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "offset", required_argument, NULL, 'o' },
+		{ "length", required_argument, NULL, 'l' },
+		{ "free", no_argument, NULL, 'f' },
+		{ "clean", no_argument, NULL, 'c' },
+		{ "deactivate", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct aobj_flush f = { .size = sizeof(f) };
+	const char *mode = NULL;
+	unsigned int id;
+	int ch, fd;
+
+	while ((ch = next_opt(argc, argv, "o:l:fcdh", opts)) != -1) {
+		switch (ch) {
+		case 'o':
+			f.offset = size_arg(optarg, "offset");
+			break;
+		case 'l':
+			f.length = size_arg(optarg, "length");
+			break;
+		case 'f':
+		case 'c':
+		case 'd':
+			if (mode && mode[0] != ch)
+				die_usage("--free, --clean and --deactivate are exclusive");
+			mode = ch == 'f' ? "free" : ch == 'c' ? "clean" :
+			       "deactivate";
+			f.flags = ch == 'f' ? AOBJ_FLUSH_FREE :
+				  ch == 'c' ? AOBJ_FLUSH_CLEAN :
+				  AOBJ_FLUSH_DEACTIVATE;
+			break;
+		}
+	}
+	if (!mode)
+		die_usage("one of --free, --clean or --deactivate is required");
+	want_args(argc, argv, 1, "object ID");
+	id = id_arg(argv[optind]);
+	fd = open_obj(id, O_RDWR);
+	if (ioctl(fd, AOBJ_IOC_FLUSH, &f))
+		die_errno("cannot flush (%s) object %u", mode, id);
+	close(fd);
+	return 0;
+}
+
+static int cmd_swapon(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "priority", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct aobj_swapon s = { .size = sizeof(s) };
+	long prio;
+	char *end;
+	int ch, fd;
+
+	while ((ch = next_opt(argc, argv, "p:h", opts)) != -1) {
+		if (ch == 'p') {
+			errno = 0;
+			prio = strtol(optarg, &end, 10);
+			if (errno || *end || !*optarg || prio < INT32_MIN ||
+			    prio > INT32_MAX)
+				die_usage("invalid priority: '%s'", optarg);
+			s.priority = (int32_t)prio;
+		}
+	}
+	want_args(argc, argv, 1, "DEVICE");
+	s.path = (uintptr_t)argv[optind];
+	fd = open_ctl();
+	if (ioctl(fd, AOBJ_IOC_SWAPON, &s))
+		die_errno("swapon %s", argv[optind]);
+	close(fd);
+	return 0;
+}
+
+static int cmd_swapoff(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct aobj_swapoff s = { .size = sizeof(s) };
+	int fd;
+
+	while (next_opt(argc, argv, "h", opts) != -1)
+		;
+	want_args(argc, argv, 1, "DEVICE");
+	s.path = (uintptr_t)argv[optind];
+	fd = open_ctl();
+	if (ioctl(fd, AOBJ_IOC_SWAPOFF, &s))
+		die_errno("swapoff %s", argv[optind]);
+	close(fd);
+	printf("%s: %" PRIu64 " pages lost\n", argv[optind], (uint64_t)s.lost);
+	return 0;
+}
+
+static int cmd_swaps(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "noheadings", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool json = false, bytes = false, heads = true;
+	struct aobj_swapdev_info *ents = NULL;
+	unsigned int room = 8, n, i;
+	int ch, fd;
+
+	while ((ch = next_opt(argc, argv, "Jbnh", opts)) != -1) {
+		if (ch == 'J')
+			json = true;
+		else if (ch == 'b')
+			bytes = true;
+		else if (ch == 'n')
+			heads = false;
+	}
+	want_args(argc, argv, 0, "");
+	fd = open_ctl();
+	for (;;) {
+		struct aobj_swaps s = {
+			.size = sizeof(s), .count = room,
+			.entry_size = sizeof(*ents),
+		};
+
+		ents = realloc(ents, room * sizeof(*ents));
+		if (!ents)
+			die_errno("SWAPS");
+		memset(ents, 0, room * sizeof(*ents));
+		s.entries = (uintptr_t)ents;
+		if (ioctl(fd, AOBJ_IOC_SWAPS, &s))
+			die_errno("cannot list swap devices");
+		if (s.count <= room) {
+			n = s.count;
+			break;
+		}
+		room = s.count + 4;
+	}
+	close(fd);
+	if (json) {
+		printf("{\"swaps\": [");
+		for (i = 0; i < n; i++) {
+			const struct aobj_swapdev_info *e = &ents[i];
+			char path[sizeof(e->path) + 1];
+
+			memcpy(path, e->path, sizeof(e->path));
+			path[sizeof(e->path)] = 0;
+			printf(i ? ",\n  {\"path\": " : "\n  {\"path\": ");
+			json_string(path);
+			printf(", \"major\": %u, \"minor\": %u, \"priority\": %d"
+			       ", \"slots\": %" PRIu64 ", \"used\": %" PRIu64
+			       ", \"bad\": %" PRIu64 ", \"draining\": %s}",
+			       e->major, e->minor, e->priority,
+			       (uint64_t)e->slots, (uint64_t)e->used,
+			       (uint64_t)e->bad,
+			       e->flags & AOBJ_SWAPDEV_DRAINING ? "true" : "false");
+		}
+		printf("%s]}\n", n ? "\n" : "");
+		free(ents);
+		return 0;
+	}
+	if (heads)
+		printf("%-24s %-8s %5s %8s %8s %8s %s\n", "PATH", "DEVICE", "PRIO",
+		       "SIZE", "USED", "BAD", "FLAGS");
+	for (i = 0; i < n; i++) {
+		const struct aobj_swapdev_info *e = &ents[i];
+		char path[sizeof(e->path) + 1], dev[24], size[32], used[32],
+		     bad[32];
+
+		memcpy(path, e->path, sizeof(e->path));
+		path[sizeof(e->path)] = 0;
+		snprintf(dev, sizeof(dev), "%u:%u", e->major, e->minor);
+		human(size, sizeof(size), e->slots * pagesize, bytes);
+		human(used, sizeof(used), e->used * pagesize, bytes);
+		human(bad, sizeof(bad), e->bad * pagesize, bytes);
+		printf("%-24s %-8s %5d %8s %8s %8s %s\n", path, dev, e->priority,
+		       size, used, bad,
+		       e->flags & AOBJ_SWAPDEV_DRAINING ? "draining" : "-");
+	}
+	free(ents);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} cmds[] = {
+	{ "create", cmd_create }, { "list", cmd_list }, { "stat", cmd_stat },
+	{ "detach", cmd_detach }, { "flush", cmd_flush },
+	{ "swapon", cmd_swapon }, { "swapoff", cmd_swapoff },
+	{ "swaps", cmd_swaps },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	pagesize = sysconf(_SC_PAGESIZE);
+	if (argc < 2) {
+		usage_main(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		if (argc > 2 && strcmp(argv[1], "help") == 0) {
+			subcmd = argv[2];
+			help_cmd(argv[2]);
+			die_usage("unknown command '%s'", argv[2]);
+		}
+		usage_main(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("aobjctl (aobj tools)\n");
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name)) {
+			subcmd = cmds[i].name;
+			/* argv[1] becomes argv[0] for getopt. */
+			return cmds[i].fn(argc - 1, argv + 1);
+		}
+	die_usage("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * swap_noswap: NOSWAP objects never reach the disk, and FLUSH CLEAN.
+ *
+ *  - a NOSWAP object filled up to the resident limit, with a swap device
+ *    on: nothing is paged out, its swapped count stays 0, the device stays
+ *    empty; the fault beyond the limit gets SIGBUS (not a hang), and so
+ *    does a fault on a normal object while NOSWAP pages hold the limit;
+ *  - FLUSH CLEAN of a NOSWAP object succeeds and writes nothing;
+ *  - FLUSH CLEAN of a normal object writes its dirty pages (pageouts rise
+ *    by their number) and leaves them resident; a second CLEAN writes
+ *    nothing; a page dirtied again is written again.
+ *
+ * Needs one free disk in $AOBJ_DISKS.  Exit 0/1/77.
+ */
+#include "swaptest.h"
+
+#define LIMIT_MB	8
+#define NOSWAP_MB	16
+#define CLEAN_PAGES	1024
+
+int main(void)
+{
+	char disks[4][64];
+	const long long limit_pages = LIMIT_MB * SW_MIB / 4096;
+	const size_t nsize = NOSWAP_MB * SW_MIB, npages = nsize / 4096;
+	long long po0, r0, v;
+	struct aobj_info info;
+	unsigned int nid, id;
+	size_t i, filled = 0;
+	char *nmap, *map;
+	int nfd, fd, err;
+	uint64_t w;
+
+	sw_init("swap_noswap", 240);
+	if (t_pagesize != 4096)
+		t_skip("page size %ld", t_pagesize);
+	sw_disks(disks, 4, 1);
+	sw_swapon_or_bail(disks[0], 0);
+
+	/* 1: NOSWAP pages up to the limit. */
+	r0 = t_gstat("resident_pages");
+	sw_set_limit_mb(LIMIT_MB);
+	po0 = t_gstat("pageouts");
+	nid = t_create(nsize, AOBJ_CREATE_NOSWAP, 0600);
+	nfd = t_open_or_bail(nid, O_RDWR);
+	nmap = t_map(nfd, nsize, PROT_READ | PROT_WRITE);
+	if (nmap == MAP_FAILED)
+		t_bail("mmap: %s", strerror(errno));
+	for (i = 0; i < npages; i++) {
+		if (sw_write(nmap + i * 4096, t_pattern(i, 0, 3)))
+			break;
+		sw_fill_page(nmap + i * 4096, i, 3);
+		filled++;
+	}
+	if (!t_check(filled < npages, "NOSWAP object over the limit: SIGBUS"))
+		t_diag("expected SIGBUS before page %zu, all pages faulted in",
+		       npages);
+	if (!t_check(filled + r0 >= (size_t)limit_pages - 2 &&
+		     filled + r0 <= (size_t)limit_pages,
+		     "SIGBUS came at the limit"))
+		t_diag("expected about %lld pages (limit %lld - %lld resident before), got %zu",
+		       limit_pages - r0, limit_pages, r0, filled);
+	v = sw_write(nmap + filled * 4096, 1);
+	T_EQ(v, -1, "a second fault there: SIGBUS again");
+	v = t_gstat("pageouts") - po0;
+	T_EQ(v, 0, "NOSWAP: no pageout");
+	if (!t_ostat(nid, "swapped", &v))
+		T_EQ(v, 0, "NOSWAP: sysfs swapped 0");
+	if (!t_ostat(nid, "noswap", &v))
+		T_EQ(v, 1, "NOSWAP: sysfs noswap 1");
+	if (!t_stat(nfd, &info)) {
+		T_EQ(info.swapped, 0, "NOSWAP: STAT swapped 0");
+		T_EQ(info.resident, filled, "NOSWAP: STAT resident = pages faulted in");
+	}
+	T_EQ(sw_used(disks[0]), 0, "NOSWAP: swap device %s stays empty", disks[0]);
+	sw_verify_pages(nmap, filled, NULL, 3, "NOSWAP data at the limit");
+
+	/* A normal object cannot get a page either. */
+	id = t_create(SW_MIB, 0, 0600);
+	fd = t_open_or_bail(id, O_RDWR);
+	map = t_map(fd, SW_MIB, PROT_READ | PROT_WRITE);
+	if (map == MAP_FAILED)
+		t_bail("mmap: %s", strerror(errno));
+	T_EQ(sw_read(map, &w), -1,
+	     "normal object, limit held by NOSWAP pages: fault gets SIGBUS");
+
+	/* FLUSH CLEAN of a NOSWAP object: success, no I/O. */
+	err = t_flush(nfd, AOBJ_FLUSH_CLEAN, 0, 0);
+	t_check_errno(err, errno, 0, "FLUSH CLEAN of a NOSWAP object");
+	T_EQ(t_gstat("pageouts") - po0, 0, "FLUSH CLEAN of NOSWAP: no pageout");
+	if (!t_stat(nfd, &info)) {
+		T_EQ(info.swapped, 0, "FLUSH CLEAN of NOSWAP: STAT swapped 0");
+		T_EQ(info.resident, filled, "FLUSH CLEAN of NOSWAP: still resident");
+	}
+	err = t_flush(nfd, AOBJ_FLUSH_DEACTIVATE, 0, 0);
+	t_check_errno(err, errno, 0, "FLUSH DEACTIVATE of a NOSWAP object");
+	/* Give a pageout worker the chance to misbehave. */
+	sw_set_limit_mb(LIMIT_MB);
+	usleep(200000);
+	T_EQ(t_gstat("pageouts") - po0, 0, "DEACTIVATE of NOSWAP: still no pageout");
+	sw_verify_pages(nmap, filled, NULL, 3, "NOSWAP data after CLEAN and DEACTIVATE");
+
+	/* Free the NOSWAP pages: the normal object faults again. */
+	err = t_flush(nfd, AOBJ_FLUSH_FREE, 0, 0);
+	t_check_errno(err, errno, 0, "FLUSH FREE of the NOSWAP object");
+	T_EQ(sw_write(map, 42), 0, "after FREE: the normal object faults in");
+	munmap(map, SW_MIB);
+	close(fd);
+	T_EQ(t_detach(id), 0, "detach the normal object");
+	munmap(nmap, nsize);
+	close(nfd);
+	T_EQ(t_detach(nid), 0, "detach the NOSWAP object");
+
+	/* 2: FLUSH CLEAN of a normal object, no limit. */
+	sw_set_limit_mb(0);
+	id = t_create(CLEAN_PAGES * 4096, 0, 0600);
+	fd = t_open_or_bail(id, O_RDWR);
+	map = t_map(fd, CLEAN_PAGES * 4096, PROT_READ | PROT_WRITE);
+	if (map == MAP_FAILED)
+		t_bail("mmap: %s", strerror(errno));
+	for (i = 0; i < CLEAN_PAGES; i++)
+		sw_fill_page(map + i * 4096, i, 4);
+	po0 = t_gstat("pageouts");
+	err = t_flush(fd, AOBJ_FLUSH_CLEAN, 0, 0);
+	t_check_errno(err, errno, 0, "FLUSH CLEAN of %d dirty pages", CLEAN_PAGES);
+	T_EQ(t_gstat("pageouts") - po0, CLEAN_PAGES, "FLUSH CLEAN: pageouts rise by the dirty pages");
+	if (!t_stat(fd, &info)) {
+		T_EQ(info.resident, CLEAN_PAGES, "FLUSH CLEAN: pages stay resident");
+		T_EQ(info.swapped, CLEAN_PAGES, "FLUSH CLEAN: every page has a swap copy");
+	}
+	T_EQ(sw_used(disks[0]), CLEAN_PAGES, "SWAPS: %s holds the copies", disks[0]);
+	po0 = t_gstat("pageouts");
+	err = t_flush(fd, AOBJ_FLUSH_CLEAN, 0, 0);
+	t_check_errno(err, errno, 0, "second FLUSH CLEAN");
+	T_EQ(t_gstat("pageouts") - po0, 0, "second FLUSH CLEAN: nothing to write");
+	sw_fill_page(map + 10 * 4096, 10, 5);
+	po0 = t_gstat("pageouts");
+	err = t_flush(fd, AOBJ_FLUSH_CLEAN, 0, 0);
+	t_check_errno(err, errno, 0, "FLUSH CLEAN after rewriting one page");
+	T_EQ(t_gstat("pageouts") - po0, 1, "FLUSH CLEAN: the rewritten page is written again");
+	T_EQ(sw_used(disks[0]), CLEAN_PAGES, "SWAPS: its old slot was released");
+	{
+		uint64_t *seeds = calloc(CLEAN_PAGES, sizeof(*seeds));
+
+		if (!seeds)
+			t_bail("calloc");
+		for (i = 0; i < CLEAN_PAGES; i++)
+			seeds[i] = i == 10 ? 5 : 4;
+		sw_verify_pages(map, CLEAN_PAGES, seeds, 0, "data after CLEAN");
+		/* Clean pages leave without I/O under a limit, come back intact. */
+		po0 = t_gstat("pageouts");
+		sw_set_limit_mb(1);
+		v = sw_wait_resident(256, 5000);
+		if (!t_check(v <= 256, "limit 1 MiB: clean pages leave"))
+			t_diag("expected <= 256 resident, got %lld", v);
+		T_EQ(t_gstat("pageouts") - po0, 0, "clean pages leave without a write");
+		sw_verify_pages(map, CLEAN_PAGES, seeds, 0, "data after eviction of clean pages");
+		free(seeds);
+	}
+	munmap(map, CLEAN_PAGES * 4096);
+	close(fd);
+	T_EQ(t_detach(id), 0, "detach");
+	return sw_done();
+}
