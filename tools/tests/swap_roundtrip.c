@@ -12,7 +12,7 @@
 #define LIMIT_MB	8
 #define OBJ_MB		(4 * LIMIT_MB)
 #define SLACK		32	/* pages over the limit tolerated */
-#define RANDOM_OPS	4000
+#define RANDOM_OPS	2000
 
 static long long delta(const char *name, long long before)
 {
@@ -132,8 +132,8 @@ int main(void)
 		char *map2 = t_map(fd, size, PROT_READ);
 
 		if (map2 != MAP_FAILED) {
-			sw_verify_pages(map2, npages, seeds, 0,
-					"second mapping sees the same data");
+			sw_verify_pages(map2, npages / 4, seeds, 0,
+					"second mapping sees the same data (first quarter)");
 			munmap(map2, size);
 		}
 	}
