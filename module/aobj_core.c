@@ -830,12 +830,6 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 			return -EINTR;
 		err = aobj_get(obj, index, &folio);
 		mutex_lock(&obj->lock);
-		if (err == -EIO) {
-			ctx->lost++;
-			err = 0;
-		} else if (err) {
-			break;
-		}
 		if (!err) {
 			/* The only copy is now in memory. */
 			folio_mark_dirty(folio);
@@ -843,6 +837,12 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 			aobj_lru_deactivate(obj, folio);
 			folio_unlock(folio);
 			folio_put(folio);
+		} else if (err == -EIO) {
+			/* aobj_get() marked the page bad. */
+			ctx->lost++;
+			err = 0;
+		} else {
+			break;
 		}
 		index++;
 		cond_resched();

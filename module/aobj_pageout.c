@@ -94,10 +94,11 @@ bool aobj_resident_room(unsigned long n)
  *
  * => obj must be locked; it is unlocked during the I/O.  The folios are
  *    locked; they are unlocked (or released) on return.
- * Return: pages written, or -ENOSPC / -EIO if none could be.
+ * Return: pages written; *@errp (if not NULL) is set to the error that
+ * kept some page from being written (-ENOSPC, -EIO or -ENOMEM), else 0.
  */
 static int aobj_write_pages(struct aobj *obj, struct folio **folios,
-			    pgoff_t *idx, int n, bool keep)
+			    pgoff_t *idx, int n, bool keep, int *errp)
 {
 	int i, done = 0, written = 0, err = 0;
 
@@ -130,6 +131,7 @@ static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 			if (old == -ENOMEM) {
 				aobj_swap_free(slot + i - done, 1);
 				folio_mark_dirty(folios[i]);
+				err = -ENOMEM;
 				continue;
 			}
 			if (old > 0)
@@ -147,7 +149,9 @@ static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 	for (i = 0; i < n; i++)
 		if (folios[i])
 			folio_unlock(folios[i]);
-	return written ? written : err;
+	if (errp)
+		*errp = err;
+	return written;
 }
 
 /*
@@ -161,7 +165,7 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index)
 	struct address_space *mapping = aobj_mapping(obj);
 	struct folio *run[AOBJ_PAGEOUT_CLUSTER];
 	pgoff_t idx[AOBJ_PAGEOUT_CLUSTER];
-	int i, n = 0, nr = 0, freed = 0, written;
+	int i, n = 0, nr = 0, freed = 0;
 
 	if (!mutex_trylock(&obj->lock))
 		return 0;
@@ -206,11 +210,8 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index)
 		run[n] = folio;
 		idx[n++] = index + i;
 	}
-	if (n) {
-		written = aobj_write_pages(obj, run, idx, n, false);
-		if (written > 0)
-			freed += written;
-	}
+	if (n)
+		freed += aobj_write_pages(obj, run, idx, n, false, NULL);
 	mutex_unlock(&obj->lock);
 	return freed;
 }
@@ -339,7 +340,7 @@ int aobj_reserve_page(void)
  * through them are seen.
  *
  * => nothing locked; sleeps.
- * Return: 0; -ENOSPC without room on a swap device; -EIO.
+ * Return: 0; -ENOSPC without room on a swap device; -EIO; -ENOMEM.
  */
 int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end)
 {
@@ -384,9 +385,7 @@ int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end)
 		}
 		if (!n)
 			break;
-		n = aobj_write_pages(obj, run, idx, n, true);
-		if (n < 0)
-			err = n;
+		aobj_write_pages(obj, run, idx, n, true, &err);
 	}
 	mutex_unlock(&obj->lock);
 	return err;

@@ -104,32 +104,33 @@ bool aobj_swap_available(void)
 EXPORT_SYMBOL_IF_KUNIT(aobj_swap_available);
 
 /*
- * aobj_swapdev_take: allocate a run of at most *@nslots slots from @sd,
- * halving the run until one fits.
+ * aobj_swapdev_take: allocate a run of at most *@nslots slots from @sd:
+ * the whole run if one is free from the cursor on (next fit), else the
+ * first free stretch, however short.
  * => aobj_swap_lock must be held.
  */
 static int aobj_swapdev_take(struct aobj_swapdev *sd, int *nslots)
 {
-	unsigned long pos;
-	int want;
+	unsigned long pos, end;
+	int want = *nslots;
 
 	lockdep_assert_held(&aobj_swap_lock);
-	for (want = min(*nslots, sd->nslots - sd->nr_used); want > 0;
-	     want /= 2) {
-		pos = bitmap_find_next_zero_area(sd->used, sd->nslots,
-						 sd->cursor, want, 0);
+	if (sd->nr_used >= sd->nslots)
+		return 0;
+	pos = bitmap_find_next_zero_area(sd->used, sd->nslots, sd->cursor,
+					 want, 0);
+	if (pos >= sd->nslots) {
+		pos = find_next_zero_bit(sd->used, sd->nslots, sd->cursor);
 		if (pos >= sd->nslots)
-			pos = bitmap_find_next_zero_area(sd->used, sd->nslots,
-							 0, want, 0);
-		if (pos < sd->nslots) {
-			bitmap_set(sd->used, pos, want);
-			sd->nr_used += want;
-			sd->cursor = pos + want;
-			*nslots = want;
-			return sd->start + pos;
-		}
+			pos = find_first_zero_bit(sd->used, sd->nslots);
+		end = find_next_bit(sd->used, sd->nslots, pos);
+		want = min_t(unsigned long, want, end - pos);
 	}
-	return 0;
+	bitmap_set(sd->used, pos, want);
+	sd->nr_used += want;
+	sd->cursor = pos + want;
+	*nslots = want;
+	return sd->start + pos;
 }
 
 /**
@@ -183,8 +184,11 @@ void aobj_swap_free(int slot, int nslots)
 	if (!WARN_ON_ONCE(!sd || slot - sd->start + nslots > sd->nslots)) {
 		int pos = slot - sd->start;
 
-		WARN_ON_ONCE(bitmap_weight(sd->bad, pos + nslots) !=
-			     bitmap_weight(sd->bad, pos));
+		/* Neither free nor retired: a double free would skew nr_used. */
+		WARN_ON_ONCE(find_next_zero_bit(sd->used, pos + nslots, pos) <
+			     pos + nslots);
+		WARN_ON_ONCE(find_next_bit(sd->bad, pos + nslots, pos) <
+			     pos + nslots);
 		bitmap_clear(sd->used, pos, nslots);
 		sd->nr_used -= nslots;
 		if (sd->draining)
@@ -211,9 +215,12 @@ void aobj_swap_markbad(int slot, int nslots)
 	spin_lock(&aobj_swap_lock);
 	sd = aobj_swapdev_of(slot);
 	if (!WARN_ON_ONCE(!sd || slot - sd->start + nslots > sd->nslots)) {
-		bitmap_set(sd->bad, slot - sd->start, nslots);
-		sd->nr_bad += nslots;
-		aobj_count_add(bad_slots, nslots);
+		int pos = slot - sd->start, i, n = 0;
+
+		for (i = pos; i < pos + nslots; i++)
+			n += !__test_and_set_bit(i, sd->bad);
+		sd->nr_bad += n;
+		aobj_count_add(bad_slots, n);
 		if (sd->draining)
 			wake_up(&aobj_swapoff_wait);
 	}
@@ -318,8 +325,9 @@ static int aobj_swap_range(int nslots)
 
 static void aobj_swapdev_free(struct aobj_swapdev *sd)
 {
+	/* bdev_fput(): the exclusive claim ends now, not at a delayed fput. */
 	if (sd->bdev_file)
-		fput(sd->bdev_file);
+		bdev_fput(sd->bdev_file);
 	kvfree(sd->used);
 	kvfree(sd->bad);
 	kfree(sd);
@@ -413,7 +421,8 @@ static int aobj_swapdev_live_unlocked(struct aobj_swapdev *sd)
  *
  * => nothing locked; sleeps.
  * Return: 0; -EINVAL if aobj does not use the device; -ENOMEM or -EINTR
- * with the device still in service and nothing lost.
+ * with the device still in service and the pages not yet read in still
+ * on it (*@lost counts what was lost before the abort).
  */
 int aobj_swapoff(const char *path, u64 *lost)
 {
