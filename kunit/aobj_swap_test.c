@@ -560,7 +560,7 @@ static void swap_alloc_ranges_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, n, 1);
 }
 
-/* A request is cut down to the longest run that fits (halving). */
+/* A request is cut down to the longest free stretch. */
 static void swap_alloc_fragmented_test(struct kunit *test)
 {
 	int n, slot, i, got;
@@ -582,15 +582,19 @@ static void swap_alloc_fragmented_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st_alloc(test, &n), 0);
 
 	/*
-	 * Four free slots, at most three in a row: a request for 4 is
-	 * halved to 2.
+	 * Four free slots, at most three in a row: a request for 4 gets the
+	 * longest free stretch, then what is left.
 	 */
 	st_free(test, 101, 3);
 	st_free(test, 201, 1);
 	n = 4;
 	slot = st_alloc(test, &n);
-	KUNIT_EXPECT_EQ(test, n, 2);
-	KUNIT_EXPECT_TRUE(test, slot == 101 || slot == 102);
+	KUNIT_EXPECT_EQ(test, n, 3);
+	KUNIT_EXPECT_EQ(test, slot, 101);
+	n = 4;
+	slot = st_alloc(test, &n);
+	KUNIT_EXPECT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, slot, 201);
 }
 
 /* Freed slots come back. */

@@ -103,34 +103,47 @@ bool aobj_swap_available(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swap_available);
 
+/* How many free stretches one allocation looks at before it settles. */
+#define AOBJ_SWAP_SCAN_RUNS	64
+
 /*
- * aobj_swapdev_take: allocate a run of at most *@nslots slots from @sd:
- * the whole run if one is free from the cursor on (next fit), else the
- * first free stretch, however short.
+ * aobj_swapdev_take: allocate a run of at most *@nslots slots from @sd,
+ * going from the cursor on (next fit, wrapping once): the first free
+ * stretch long enough, else the longest of the first AOBJ_SWAP_SCAN_RUNS.
  * => aobj_swap_lock must be held.
  */
 static int aobj_swapdev_take(struct aobj_swapdev *sd, int *nslots)
 {
-	unsigned long pos, end;
-	int want = *nslots;
+	unsigned long pos = sd->cursor, limit = sd->nslots, end, best = 0;
+	int want = *nslots, len = 0, runs = 0;
+	bool wrapped = false;
 
 	lockdep_assert_held(&aobj_swap_lock);
 	if (sd->nr_used >= sd->nslots)
 		return 0;
-	pos = bitmap_find_next_zero_area(sd->used, sd->nslots, sd->cursor,
-					 want, 0);
-	if (pos >= sd->nslots) {
-		pos = find_next_zero_bit(sd->used, sd->nslots, sd->cursor);
-		if (pos >= sd->nslots)
-			pos = find_first_zero_bit(sd->used, sd->nslots);
-		end = find_next_bit(sd->used, sd->nslots, pos);
-		want = min_t(unsigned long, want, end - pos);
+	while (len < want && runs < AOBJ_SWAP_SCAN_RUNS) {
+		pos = find_next_zero_bit(sd->used, limit, pos);
+		if (pos >= limit) {
+			if (wrapped)
+				break;
+			wrapped = true;
+			limit = sd->cursor;
+			pos = 0;
+			continue;
+		}
+		end = find_next_bit(sd->used, limit, pos);
+		if (end - pos > len) {
+			len = min_t(unsigned long, end - pos, want);
+			best = pos;
+		}
+		pos = end;
+		runs++;
 	}
-	bitmap_set(sd->used, pos, want);
-	sd->nr_used += want;
-	sd->cursor = pos + want;
-	*nslots = want;
-	return sd->start + pos;
+	bitmap_set(sd->used, best, len);
+	sd->nr_used += len;
+	sd->cursor = best + len;
+	*nslots = len;
+	return sd->start + best;
 }
 
 /**

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Summarise a `make bench` console log (scripts/bench.sh).
+
+    bench-report.py CONSOLE_LOG OUT.json [TABLE.md]
+
+Reads the "AOBJ-BENCH {json}" lines the guest printed, keeps the runs that
+verified their data (ok), and prints one table: per metric the median and
+min-max of aobj and of memfd + Linux swap, the ratio aobj/Linux of the
+medians, the ratio to the raw disk where it applies, and the target.  The
+JSON file gets every run, the summary and the host facts (from the
+BENCH_* environment that bench.sh sets).  With TABLE.md the table also goes
+there, as markdown.
+"""
+import json
+import os
+import re
+import statistics
+import sys
+
+log, out = sys.argv[1], sys.argv[2]
+md_path = sys.argv[3] if len(sys.argv) > 3 else None
+
+runs, fails, traces, info, stats = [], [], [], {}, ""
+for line in open(log, encoding="utf-8", errors="replace"):
+    line = line.replace("\r", "").strip()
+    m = re.search(r"AOBJ-BENCH(-FAIL|-INFO)? (\{.*\})\s*$", line)
+    if m:
+        try:
+            d = json.loads(m.group(2))
+        except json.JSONDecodeError:
+            continue  # a line cut by a kernel message
+        if m.group(1) == "-FAIL":
+            fails.append(d)
+        elif m.group(1) == "-INFO":
+            info = d
+        else:
+            runs.append(d)
+        continue
+    m = re.search(r"AOBJ-TRACE (\{.*\})\s*$", line)
+    if m:
+        try:
+            traces.append(json.loads(m.group(1)))
+        except json.JSONDecodeError:
+            pass
+    m = re.search(r"AOBJ-BENCH-STATS (.*)$", line)
+    if m:
+        stats = m.group(1).strip()
+
+
+def values(tag, metric, sysname, key="value"):
+    return [r[key] for r in runs
+            if r.get("tag") == tag and r["metric"] == metric and
+            r["sys"] == sysname and r.get("ok") and key in r]
+
+
+def summary(vals):
+    if not vals:
+        return None
+    return {"median": statistics.median(vals), "min": min(vals),
+            "max": max(vals), "n": len(vals)}
+
+
+raw_w = summary([r["value"] for r in runs if r["metric"] == "raw_seq_write" and r["ok"]])
+raw_r = summary([r["value"] for r in runs if r["metric"] == "raw_seq_read" and r["ok"]])
+
+# metric, tag, label, unit, higher is better, linux target, raw target, raw kind
+ROWS = [
+    ("zerofill", "main", "1. first-touch zero-fill", "pages/s", True, 1.0, None, None),
+    ("refault_read", "main", "2. resident refault, read touch", "pages/s", True, 1.0, None, None),
+    ("refault_write", "main", "2. resident refault, write touch", "pages/s", True, 1.0, None, None),
+    ("pageout_seq", "main", "3. pageout, sequential writes", "MB/s", True, 1.5, 0.7, "w"),
+    ("pageout_rand", "main", "3. pageout, random writes", "MB/s", True, 1.5, 0.7, "w"),
+    ("swapin_seq", "main", "4. swap-in, sequential reads", "MB/s", True, 1.5, 0.6, "r"),
+    ("swapin_rand", "main", "4. swap-in, random reads", "MB/s", True, 1.0, None, None),
+    ("swapoff", "main", "5. swapoff", "s/GiB", False, 0.5, None, None),
+    ("meta_bytes_per_page", "main", "6. kmem per swapped page", "bytes", False, 1.0, None, None),
+    ("swapon_kmem", "setup", "6. kmem of swapon (whole device)", "bytes", False, None, None, None),
+]
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    a = abs(v)
+    if a >= 1e5:
+        return "%.3g" % v
+    if a >= 100:
+        return "%.0f" % v
+    if a >= 10:
+        return "%.1f" % v
+    return "%.2f" % v
+
+
+def cell(s):
+    if not s:
+        return "n/a"
+    return "%s [%s-%s]" % (fmt(s["median"]), fmt(s["min"]), fmt(s["max"]))
+
+
+table, results = [], []
+for metric, tag, label, unit, higher, tgt, raw_tgt, raw_kind in ROWS:
+    lin_sys = "linux" if metric == "swapon_kmem" else "memfd"
+    a = summary(values(tag, metric, "aobj"))
+    b = summary(values(tag, metric, lin_sys))
+    ratio = a["median"] / b["median"] if a and b and b["median"] else None
+    raw = raw_w if raw_kind == "w" else raw_r if raw_kind == "r" else None
+    raw_ratio = a["median"] / raw["median"] if a and raw else None
+    verdicts = []
+    if tgt is not None and ratio is not None:
+        ok = ratio >= tgt if higher else ratio <= tgt
+        verdicts.append("%s %s%.2gx Linux" % ("met" if ok else "MISSED", ">=" if higher else "<=", tgt))
+    elif tgt is not None:
+        verdicts.append("no data")
+    if raw_tgt is not None and raw_ratio is not None:
+        ok = raw_ratio >= raw_tgt
+        verdicts.append("%s >=%.2gx raw" % ("met" if ok else "MISSED", raw_tgt))
+    row = {"metric": metric, "tag": tag, "label": label, "unit": unit,
+           "aobj": a, "linux": b, "ratio_aobj_linux": ratio,
+           "raw": raw, "ratio_aobj_raw": raw_ratio,
+           "target_vs_linux": tgt, "target_vs_raw": raw_tgt,
+           "higher_is_better": higher, "verdict": "; ".join(verdicts) or "info"}
+    results.append(row)
+    table.append((label, unit, cell(a), cell(b),
+                  "%.2f" % ratio if ratio is not None else "-",
+                  "%.2f" % raw_ratio if raw_ratio is not None else "-",
+                  row["verdict"]))
+
+# Scaling: per-page swap-in and swapoff cost against the object size.
+scaling = []
+tags = sorted({r["tag"] for r in runs if r["tag"].startswith("scale")} | {"main"},
+              key=lambda t: int(t[5:]) if t.startswith("scale") else info.get("big_mb", 0))
+for tag in tags:
+    mb = int(tag[5:]) if tag.startswith("scale") else info.get("big_mb")
+    for metric, key, label in (("swapin_seq", "us_per_page", "swap-in seq"),
+                               ("swapoff", "us_per_page", "swapoff")):
+        a = summary(values(tag, metric, "aobj", key))
+        b = summary(values(tag, metric, "memfd", key))
+        ratio = a["median"] / b["median"] if a and b and b["median"] else None
+        scaling.append({"object_mb": mb, "metric": metric, "unit": "us/page",
+                        "aobj": a, "linux": b, "ratio_aobj_linux": ratio})
+        table.append(("7. %s, %s MiB object" % (label, mb), "us/page", cell(a), cell(b),
+                      "%.2f" % ratio if ratio is not None else "-", "-", "info (lower is better)"))
+
+head = ("workload", "unit", "aobj median [min-max]", "memfd+swap median [min-max]",
+        "aobj/Linux", "aobj/raw", "target")
+widths = [max(len(str(r[i])) for r in table + [head]) for i in range(len(head))]
+lines = [" | ".join(str(c).ljust(w) for c, w in zip(head, widths)),
+         "-+-".join("-" * w for w in widths)]
+lines += [" | ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in table]
+raw_line = "raw disk (O_DIRECT, 1 MiB, sequential): write %s MB/s, read %s MB/s (median [min-max] over both disks)" % (
+    cell(raw_w), cell(raw_r))
+host = {k[6:].lower(): v for k, v in os.environ.items() if k.startswith("BENCH_") and k[6:] in
+        ("HOST_NPROC", "HOST_CPU", "ACCEL", "SECS", "LOAD", "OTHER_VMS", "DATE")}
+print("\n".join(lines))
+print(raw_line)
+print("runs: %d measurements, %d failed runs (not counted); guest: %s" % (len(runs), len(fails), json.dumps(info)))
+for t in traces:
+    print("trace:", json.dumps(t))
+
+doc = {"host": host, "guest": info, "summary": results, "scaling": scaling,
+       "raw": {"seq_write_MBps": raw_w, "seq_read_MBps": raw_r},
+       "traces": traces, "aobj_stats_at_end": stats, "failed_runs": fails,
+       "runs": runs}
+with open(out, "w") as f:
+    json.dump(doc, f, indent=1)
+
+if md_path:
+    mdl = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    mdl += ["| " + " | ".join(str(c) for c in r) + " |" for r in table]
+    with open(md_path, "w") as f:
+        f.write("\n".join(mdl) + "\n\n" + raw_line + "\n")

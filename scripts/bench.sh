@@ -1,0 +1,71 @@
+#!/bin/bash
+# `make bench`: is aobj at least as fast as memfd + Linux swap?  One stock
+# 6.12 VM (fixed RAM, 2 vCPUs, two identical sparse raw virtio disks: the
+# first is aobj's swap device, the second Linux swap) runs
+# scripts/guest/bench.sh, which alternates aobj and memfd runs of every
+# workload.  This script collects the "AOBJ-BENCH" lines of the console,
+# prints one table (medians, min-max, ratios against the targets) and
+# writes the results as JSON.
+#
+#   scripts/bench.sh [--out FILE.json] [--md FILE.md]
+#
+# Environment: BENCH_MEM (1G), BENCH_DISK_MB (1024), BENCH_TIMEOUT (5400),
+# and the guest's BENCH_LIMIT_MB, BENCH_REPS, BENCH_SMALL_MB, BENCH_BIG_MB,
+# BENCH_SCALE_MB, BENCH_RAW_MB, BENCH_TRACE (see scripts/guest/bench.sh);
+# AOBJ_ACCEL=kvm|tcg as for every VM.  The VM's files (modules, tools,
+# disks, initramfs, console log) are in out/bench/, apart from the
+# out/stock/ and out/tools/ that other runs use.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$AOBJ_OUT/bench/results.json md=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out)	out=${2:?}; shift ;;
+	--md)	md=${2:?}; shift ;;
+	*)	die "usage: $0 [--out FILE.json] [--md FILE.md]" ;;
+	esac
+	shift
+done
+
+ensure_packages
+bench_out=$AOBJ_OUT/bench
+mkdir -p "$bench_out"
+AOBJ_OUT=$bench_out "$AOBJ_TOP/scripts/build-module.sh" stock
+# Only the benchmark binary: other tools may be mid-edit.
+make -s -C "$AOBJ_TOP" out/tools/aobj-bench
+rm -rf "$bench_out/tools"
+mkdir -p "$bench_out/tools"
+cp "$AOBJ_TOP/out/tools/aobj-bench" "$bench_out/tools/"
+
+envs=()
+for v in BENCH_LIMIT_MB BENCH_REPS BENCH_SMALL_MB BENCH_BIG_MB BENCH_SCALE_MB \
+	 BENCH_RAW_MB BENCH_TRACE; do
+	[ -z "${!v:-}" ] || envs+=(--env "$v=${!v}")
+done
+log="$bench_out/console.log"
+accel=$(qemu_accel_args)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+others_before=$(pgrep -c qemu-system || true)
+start=$(now)
+set +e
+AOBJ_OUT=$bench_out "$AOBJ_TOP/scripts/run-vm.sh" --kernel stock \
+	--mem "${BENCH_MEM:-1G}" --disks 2 --disk-mb "${BENCH_DISK_MB:-1024}" \
+	--timeout "${BENCH_TIMEOUT:-5400}" --log "$log" ${envs[@]+"${envs[@]}"} \
+	-- /scripts/guest/bench.sh |
+	grep -a --line-buffered -E 'bench:|AOBJ-BENCH-FAIL|aobj-init:|booting'
+rc=${PIPESTATUS[0]}
+set -e
+secs=$(($(now) - start))
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+rm -f "$bench_out"/disk*.img
+[ "$rc" = 0 ] || die "benchmark VM failed with status $rc (log: $log)"
+
+# Host facts for the record.
+export BENCH_HOST_NPROC=$(nproc)
+export BENCH_HOST_CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+export BENCH_ACCEL=$accel BENCH_SECS=$secs BENCH_LOAD="$load_before -> $load_after"
+export BENCH_OTHER_VMS=$((others_before))
+export BENCH_DATE=$(date -u +%Y-%m-%dT%H:%MZ)
+python3 "$AOBJ_TOP/scripts/bench-report.py" "$log" "$out" ${md:+"$md"}
+log "results: $out${md:+, table: $md}, console: $log"

@@ -1,0 +1,11 @@
+#!/bin/bash
+# `make demo`: build aobj for the stock Debian 6.12 kernel and the tools,
+# boot a small (256M) VM and run scripts/guest/demo.sh in it.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ensure_packages
+"$AOBJ_TOP/scripts/build-module.sh" stock
+make -s -C "$AOBJ_TOP" tools
+exec "$AOBJ_TOP/scripts/run-vm.sh" --kernel stock --mem 256M \
+	--log "$AOBJ_OUT/stock/demo.log" -- /scripts/guest/demo.sh

@@ -1,0 +1,129 @@
+#!/bin/sh
+# Guest side of `make bench` (scripts/bench.sh): aobj vs memfd + Linux swap,
+# side by side in one boot.  The first disk of $AOBJ_DISKS is aobj's swap
+# device, the second Linux swap.  Results: "AOBJ-BENCH {json}" lines from
+# /tools/aobj-bench; a failed run prints "AOBJ-BENCH-FAIL ...".
+#
+# Environment (defaults): BENCH_LIMIT_MB (64) aobj's max_resident_mb and
+# the memcg's memory.max; BENCH_REPS (3) A/B rounds; BENCH_SMALL_MB (32)
+# zero-fill/refault object; BENCH_BIG_MB (192) pageout/swap-in object;
+# BENCH_SCALE_MB ("16 512") other object sizes of the swap-in/swapoff
+# scaling runs; BENCH_RAW_MB (256) raw disk test size; BENCH_TRACE (1) a
+# final aobj-only pass with the aobj tracepoints on.
+. /scripts/guest/lib.sh
+
+B=/tools/aobj-bench
+# shellcheck disable=SC2086
+set -- $AOBJ_DISKS
+[ $# -ge 2 ] || { echo "bench: needs two disks, have '$AOBJ_DISKS'"; exit 1; }
+ASWAP=$1 LSWAP=$2
+LIMIT=${BENCH_LIMIT_MB:-64}
+REPS=${BENCH_REPS:-3}
+SMALL=${BENCH_SMALL_MB:-32}
+BIG=${BENCH_BIG_MB:-192}
+SCALE=${BENCH_SCALE_MB:-16 512}
+RAW=${BENCH_RAW_MB:-256}
+CG=/sys/fs/cgroup/bench
+export BENCH_LIMIT_MB=$LIMIT BENCH_CG=$CG BENCH_ASWAP=$ASWAP BENCH_LSWAP=$LSWAP
+
+t0=$(cut -d' ' -f1 /proc/uptime)
+elapsed() { awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.0f", b - a }'; }
+fails=0
+# run REP TAG ARGS...: one measurement; a failure is recorded, not fatal.
+run() {
+	r=$1 tg=$2
+	shift 2
+	if ! BENCH_REP=$r BENCH_TAG=$tg $B "$@"; then
+		echo "AOBJ-BENCH-FAIL {\"rep\":$r,\"tag\":\"$tg\",\"args\":\"$*\"}"
+		fails=$((fails + 1))
+	fi
+}
+
+echo "AOBJ-BENCH-INFO {\"kernel\":\"$(uname -r)\",\"mem_kb\":$(awk '/MemTotal/ {print $2}' /proc/meminfo),\"cpus\":$(grep -c ^processor /proc/cpuinfo),\"limit_mb\":$LIMIT,\"reps\":$REPS,\"small_mb\":$SMALL,\"big_mb\":$BIG,\"scale_mb\":\"$SCALE\",\"raw_mb\":$RAW,\"aobj_disk\":\"$ASWAP\",\"linux_disk\":\"$LSWAP\",\"disk_mb\":${AOBJ_DISK_MB:-0}}"
+
+# 1. The raw disks, before anything else uses them (alternating).
+for r in $(seq 1 "$REPS"); do
+	run "$r" raw raw "$ASWAP" "$RAW"
+	run "$r" raw raw "$LSWAP" "$RAW"
+done
+echo "bench: raw disk done at $(elapsed) s"
+
+# 2. Setup: memory cgroup for the memfd runs, page-cluster 5, Linux swap,
+#    aobj with its resident limit and its swap device.
+mkdir -p /sys/fs/cgroup
+mount -t cgroup2 none /sys/fs/cgroup || { echo "bench: no cgroup2"; exit 1; }
+echo +memory >/sys/fs/cgroup/cgroup.subtree_control || exit 1
+mkdir -p $CG
+echo $((LIMIT << 20)) >$CG/memory.max || exit 1
+echo 5 >/proc/sys/vm/page-cluster || exit 1
+aobj_load max_resident_mb="$LIMIT" || exit 1
+mkswap "$LSWAP" >/dev/null || { echo "bench: mkswap $LSWAP failed"; exit 1; }
+run 0 setup swapon linux "$LSWAP"
+run 0 setup swapon aobj "$ASWAP"
+cat /proc/swaps
+echo "bench: page-cluster $(cat /proc/sys/vm/page-cluster), memory.max $(cat $CG/memory.max), max_resident_mb $(cat /sys/module/aobj/parameters/max_resident_mb)"
+
+# 3. Workloads, A/B alternating, REPS rounds.
+for r in $(seq 1 "$REPS"); do
+	for s in aobj memfd; do
+		run "$r" main zerofill $s "$SMALL" 4
+		run "$r" main refault $s "$SMALL" 4
+	done
+	for s in aobj memfd; do
+		run "$r" main swap $s "$BIG"
+	done
+	for s in aobj memfd; do
+		run "$r" main pageout-rand $s "$BIG"
+	done
+	echo "bench: round $r done at $(elapsed) s"
+done
+
+# 4. Scaling of swap-in and swapoff with the object size (the main size
+#    is the middle point).
+for mb in $SCALE; do
+	for r in $(seq 1 "$REPS"); do
+		for s in aobj memfd; do
+			run "$r" "scale$mb" swap $s "$mb"
+		done
+	done
+	echo "bench: scale $mb MiB done at $(elapsed) s"
+done
+
+# 5. Where aobj's time goes: one pass of each swap workload with the aobj
+#    tracepoints on, summarised as histograms of pages per I/O.
+if [ "${BENCH_TRACE:-1}" = 1 ]; then
+	T=/sys/kernel/tracing
+	mount -t tracefs nodev $T 2>/dev/null
+	if [ -d $T/events/aobj ]; then
+		echo 16384 >$T/buffer_size_kb
+		echo 'how == 3' >$T/events/aobj/aobj_get/filter
+		for w in swap pageout-rand; do
+			echo >$T/trace
+			echo 1 >$T/events/aobj/enable
+			run 0 trace "$w" aobj "$BIG"
+			echo 0 >$T/events/aobj/enable
+			echo "AOBJ-TRACE-BEGIN $w"
+			# pages per pageout bio and per swap-in read, histograms
+			awk -v w="$w" '
+				/aobj_pageout:/ { for (i = 1; i <= NF; i++) if ($i ~ /^pages=/) { split($i, a, "="); po[a[2]]++; pon++; pop += a[2] } }
+				/aobj_get:/ && /swap-in/ { for (i = 1; i <= NF; i++) if ($i ~ /^pages=/) { split($i, a, "="); si[a[2]]++; sin++; sip += a[2] } }
+				/aobj_swapoff:/ { so++ }
+				END {
+					printf "AOBJ-TRACE {\"workload\":\"%s\",\"pageout_bios\":%d,\"pageout_pages\":%d,\"swapin_reads\":%d,\"swapin_pages\":%d,\"swapoff_passes\":%d,\"pageout_hist\":{", w, pon, pop, sin, sip, so
+					sep = ""; for (k in po) { printf "%s\"%s\":%d", sep, k, po[k]; sep = "," }
+					printf "},\"swapin_hist\":{"
+					sep = ""; for (k in si) { printf "%s\"%s\":%d", sep, k, si[k]; sep = "," }
+					printf "}}\n"
+				}' $T/trace
+			grep -c . $T/trace | sed 's/^/trace lines: /'
+			grep -m 3 aobj_pageout $T/trace
+			echo "AOBJ-TRACE-END $w"
+		done
+	else
+		echo "bench: no aobj tracepoints in tracefs"
+	fi
+fi
+
+echo "AOBJ-BENCH-STATS $(cd /sys/class/misc/aobj/stats && for f in *; do printf '%s=%s ' "$f" "$(cat "$f")"; done)"
+echo "bench: all done at $(elapsed) s, $fails failed run(s)"
+exit 0
