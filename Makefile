@@ -8,6 +8,13 @@
 #   make demo         demo in a small stock-kernel VM (scripts/demo.sh)
 #   make vm           interactive shell in a VM with aobj loaded (KERNEL=stock|debug)
 #   make lint         checkpatch --strict + sparse (scripts/lint.sh)
+#   make bench        aobj vs memfd + Linux swap in a stock VM (scripts/bench.sh);
+#                     RESULTS=file.json (default out/bench/results.json), MD=table.md
+#   make stress       aobj-stress + aobj-fuzz in a debug-kernel VM, kernel report
+#                     and kmemleak scan (scripts/stress.sh); DURATION=seconds (600)
+#   make install      aobj.ko for the running kernel into /lib/modules/$(uname -r)/updates,
+#                     aobjctl into /usr/local/bin, scripts/99-aobj.rules into
+#                     /etc/udev/rules.d (DESTDIR=... to stage; see README.md)
 #   make clean        remove out/ and in-tree build objects (the debug kernel
 #                     cache in ~/.cache/aobj stays)
 
@@ -15,14 +22,14 @@ HOST_KDIR := /lib/modules/$(shell uname -r)/build
 KDIR ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR))
 KERNEL ?= stock
 
-OUT := out
+OUT := $(or $(AOBJ_OUT),out)
 CC := gcc
 TOOLS_CFLAGS := -O2 -Wall -Wextra -Werror -I module/uapi -I tools -static -pthread
 TOOL_SRCS := $(wildcard tools/*.c tools/tests/*.c)
 TOOL_BINS := $(patsubst tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
 TOOL_HDRS := $(wildcard tools/*.h tools/tests/*.h module/uapi/linux/*.h)
 
-.PHONY: all modules tools check demo vm lint clean
+.PHONY: all modules tools check demo vm lint bench stress install clean
 
 all: modules tools
 
@@ -57,6 +64,25 @@ vm:
 
 lint:
 	scripts/lint.sh
+
+# aobj vs memfd + Linux swap in one stock-kernel VM; RESULTS=file.json, MD=table.md
+bench:
+	scripts/bench.sh --out $(or $(RESULTS),out/bench/results.json) $(if $(MD),--md $(MD))
+
+# aobj-stress for DURATION seconds, then aobj-fuzz, in a debug-kernel VM.
+DURATION ?= 600
+stress:
+	scripts/stress.sh $(DURATION)
+
+# For the running kernel only: its headers must be installed (KDIR).
+INSTALL_KVER := $(shell uname -r)
+install: $(OUT)/tools/aobjctl
+	@[ -f "$(HOST_KDIR)/Makefile" ] || { echo "install: no headers for the running kernel $(INSTALL_KVER) ($(HOST_KDIR)); install them, or use dkms (README.md)" >&2; exit 1; }
+	scripts/build-module.sh --kdir $(HOST_KDIR) --name host
+	install -D -m 644 $(OUT)/host/aobj.ko $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/aobj.ko
+	install -D -m 755 $(OUT)/tools/aobjctl $(DESTDIR)/usr/local/bin/aobjctl
+	install -D -m 644 scripts/99-aobj.rules $(DESTDIR)/etc/udev/rules.d/99-aobj.rules
+	$(if $(DESTDIR),depmod -a -b $(DESTDIR) $(INSTALL_KVER),depmod -a $(INSTALL_KVER))
 
 # Also objects of in-tree `make -C $KDIR M=$PWD` builds.
 clean:

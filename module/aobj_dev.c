@@ -78,17 +78,26 @@ static struct aobj_node *to_node(struct aobj *obj)
 	return container_of(obj, struct aobj_node, obj);
 }
 
-static void aobj_node_info(struct aobj_node *node, struct aobj_info *info)
+/*
+ * aobj_node_info: describe an object, unless it is being torn down.
+ * => the caller keeps @node's memory valid (an open file, or
+ *    aobj_nodes_lock).
+ * Return: false if the object has no reference left.
+ */
+static bool aobj_node_info(struct aobj_node *node, struct aobj_info *info)
 {
 	struct aobj *obj = &node->obj;
 
 	memset(info, 0, sizeof(*info));
+	/* One read: the entry describes the object as it was, alive. */
+	info->refs = kref_read(&obj->ref);
+	if (!info->refs)
+		return false;
 	info->id = node->id;
 	info->length = (u64)obj->pages << PAGE_SHIFT;
 	info->uid = from_kuid_munged(current_user_ns(), node->uid);
 	info->gid = from_kgid_munged(current_user_ns(), node->gid);
 	info->mode = node->mode;
-	info->refs = kref_read(&obj->ref);
 	/* data_race: a snapshot; LIST must not take obj->lock. */
 	info->resident = data_race(obj->nr_resident);
 	/* data_race: as above. */
@@ -97,6 +106,7 @@ static void aobj_node_info(struct aobj_node *node, struct aobj_info *info)
 		info->flags |= AOBJ_INFO_NOSWAP;
 	if (READ_ONCE(node->detached))
 		info->flags |= AOBJ_INFO_DETACHED;
+	return true;
 }
 
 /* sysfs: /sys/class/aobj/aobj<ID>/{size,resident,swapped,refs,noswap} */
@@ -384,10 +394,10 @@ static int aobj_ioctl_list(struct aobj_ucmd *ucmd)
 	 */
 	mutex_lock(&aobj_nodes_lock);
 	xa_for_each(&aobj_nodes, id, node) {
-		if (!kref_read(&node->obj.ref))
+		struct aobj_info tmp;
+
+		if (!aobj_node_info(node, n < room ? &info[n] : &tmp))
 			continue;	/* being torn down */
-		if (n < room)
-			aobj_node_info(node, &info[n]);
 		n++;
 	}
 	mutex_unlock(&aobj_nodes_lock);
@@ -414,6 +424,7 @@ static int aobj_ioctl_stat(struct aobj_ucmd *ucmd)
 
 	if (cmd->flags)
 		return -EINVAL;
+	/* Our open file holds a reference: the object is alive. */
 	aobj_node_info(ucmd->node, &cmd->info);
 	return aobj_ucmd_respond(ucmd, sizeof(*cmd));
 }
@@ -457,6 +468,18 @@ static int aobj_ioctl_detach(struct aobj_ucmd *ucmd)
 	return aobj_node_detach(ucmd->node);
 }
 
+/* A device path from user memory; "" is -ENOENT, as for swapon(2). */
+static char *aobj_path_from_user(u64 uptr)
+{
+	char *path = strndup_user(u64_to_user_ptr(uptr), PATH_MAX);
+
+	if (!IS_ERR(path) && !*path) {
+		kfree(path);
+		return ERR_PTR(-ENOENT);
+	}
+	return path;
+}
+
 static int aobj_ioctl_swapon(struct aobj_ucmd *ucmd)
 {
 	struct aobj_swapon *cmd = ucmd->cmd;
@@ -467,7 +490,7 @@ static int aobj_ioctl_swapon(struct aobj_ucmd *ucmd)
 		return -EPERM;
 	if (cmd->flags || cmd->__reserved)
 		return -EINVAL;
-	path = strndup_user(u64_to_user_ptr(cmd->path), PATH_MAX);
+	path = aobj_path_from_user(cmd->path);
 	if (IS_ERR(path))
 		return PTR_ERR(path);
 	err = aobj_swapon(path, cmd->priority);
@@ -485,7 +508,7 @@ static int aobj_ioctl_swapoff(struct aobj_ucmd *ucmd)
 		return -EPERM;
 	if (cmd->flags)
 		return -EINVAL;
-	path = strndup_user(u64_to_user_ptr(cmd->path), PATH_MAX);
+	path = aobj_path_from_user(cmd->path);
 	if (IS_ERR(path))
 		return PTR_ERR(path);
 	err = aobj_swapoff(path, &cmd->lost);

@@ -9,9 +9,10 @@
 #
 #   scripts/bench.sh [--out FILE.json] [--md FILE.md]
 #
-# Environment: BENCH_MEM (1G), BENCH_DISK_MB (1024), BENCH_TIMEOUT (5400),
-# and the guest's BENCH_LIMIT_MB, BENCH_REPS, BENCH_SMALL_MB, BENCH_BIG_MB,
-# BENCH_SCALE_MB, BENCH_RAW_MB, BENCH_TRACE (see scripts/guest/bench.sh);
+# Environment: BENCH_MEM (1G), BENCH_DISK_MB (4608: the 4 GiB scaling
+# object; the images are sparse), BENCH_TIMEOUT (5400), and the guest's
+# BENCH_LIMIT_MB, BENCH_REPS, BENCH_SMALL_MB, BENCH_BIG_MB, BENCH_SCALE_MB,
+# BENCH_SWAPOFF_MAX_MB, BENCH_RAW_MB, BENCH_TRACE (scripts/guest/bench.sh);
 # AOBJ_ACCEL=kvm|tcg as for every VM.  The VM's files (modules, tools,
 # disks, initramfs, console log) are in out/bench/, apart from the
 # out/stock/ and out/tools/ that other runs use.
@@ -33,14 +34,14 @@ bench_out=$AOBJ_OUT/bench
 mkdir -p "$bench_out"
 AOBJ_OUT=$bench_out "$AOBJ_TOP/scripts/build-module.sh" stock
 # Only the benchmark binary: other tools may be mid-edit.
-make -s -C "$AOBJ_TOP" out/tools/aobj-bench
+make -s -C "$AOBJ_TOP" OUT="$AOBJ_TOP/out" "$AOBJ_TOP/out/tools/aobj-bench"
 rm -rf "$bench_out/tools"
 mkdir -p "$bench_out/tools"
 cp "$AOBJ_TOP/out/tools/aobj-bench" "$bench_out/tools/"
 
 envs=()
 for v in BENCH_LIMIT_MB BENCH_REPS BENCH_SMALL_MB BENCH_BIG_MB BENCH_SCALE_MB \
-	 BENCH_RAW_MB BENCH_TRACE; do
+	 BENCH_RAW_MB BENCH_TRACE BENCH_SWAPOFF_MAX_MB; do
 	[ -z "${!v:-}" ] || envs+=(--env "$v=${!v}")
 done
 log="$bench_out/console.log"
@@ -50,7 +51,7 @@ others_before=$(pgrep -c qemu-system || true)
 start=$(now)
 set +e
 AOBJ_OUT=$bench_out "$AOBJ_TOP/scripts/run-vm.sh" --kernel stock \
-	--mem "${BENCH_MEM:-1G}" --disks 2 --disk-mb "${BENCH_DISK_MB:-1024}" \
+	--mem "${BENCH_MEM:-1G}" --disks 2 --disk-mb "${BENCH_DISK_MB:-4608}" \
 	--timeout "${BENCH_TIMEOUT:-5400}" --log "$log" ${envs[@]+"${envs[@]}"} \
 	-- /scripts/guest/bench.sh |
 	grep -a --line-buffered -E 'bench:|AOBJ-BENCH-FAIL|aobj-init:|booting'

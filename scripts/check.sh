@@ -55,7 +55,8 @@ kunit_counts() {
 # missing exit marker (timeout, panic), test failures are counted from KTAP.
 vm_run() {
 	local k=$1 rc=0
-	"$AOBJ_TOP/scripts/run-vm.sh" --kernel "$k" --log "$AOBJ_OUT/$k/check.log" \
+	"$AOBJ_TOP/scripts/run-vm.sh" --kernel "$k" --disks 2 \
+		--log "$AOBJ_OUT/$k/check.log" \
 		${AOBJ_TESTS:+--env "AOBJ_TESTS=$AOBJ_TESTS"} \
 		${AOBJ_TEST_TIMEOUT:+--env "AOBJ_TEST_TIMEOUT=$AOBJ_TEST_TIMEOUT"} \
 		-- /scripts/guest/check.sh || rc=$?

@@ -51,6 +51,7 @@ mkdir -p "$(dirname "$logfile")"
 # environment (the kernel unpacks concatenated archives in order).
 "$AOBJ_TOP/scripts/mkinitramfs.sh" "$kernel" "$vmdir/initramfs.cpio.gz" "$vmdir/extras.img"
 extra=$(mktemp -d "${TMPDIR:-/tmp}/aobj-cmd.XXXXXX")
+chmod 0755 "$extra"	# its "." entry sets the mode of the guest's /
 trap 'rm -rf "$extra"' EXIT
 mkdir -p "$extra/etc/aobj"
 # shquote WORD: WORD quoted for sh.

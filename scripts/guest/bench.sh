@@ -4,12 +4,13 @@
 # device, the second Linux swap.  Results: "AOBJ-BENCH {json}" lines from
 # /tools/aobj-bench; a failed run prints "AOBJ-BENCH-FAIL ...".
 #
-# Environment (defaults): BENCH_LIMIT_MB (64) aobj's max_resident_mb and
-# the memcg's memory.max; BENCH_REPS (3) A/B rounds; BENCH_SMALL_MB (32)
-# zero-fill/refault object; BENCH_BIG_MB (192) pageout/swap-in object;
-# BENCH_SCALE_MB ("16 512") other object sizes of the swap-in/swapoff
-# scaling runs; BENCH_RAW_MB (256) raw disk test size; BENCH_TRACE (1) a
-# final aobj-only pass with the aobj tracepoints on.
+# Environment (defaults): BENCH_LIMIT_MB (128) aobj's max_resident_mb and
+# the memcg's memory.max; BENCH_REPS (3) A/B rounds; BENCH_SMALL_MB (64)
+# zero-fill/refault object; BENCH_BIG_MB (384) pageout/swap-in object;
+# BENCH_SCALE_MB ("16 256 512 4096") other object sizes of the
+# swap-in/swapoff scaling runs; BENCH_SWAPOFF_MAX_MB (2/3 of RAM) largest
+# object whose swapoff is measured; BENCH_RAW_MB (512) raw disk test size;
+# BENCH_TRACE (1) a final aobj-only pass with the aobj tracepoints on.
 . /scripts/guest/lib.sh
 
 B=/tools/aobj-bench
@@ -17,12 +18,15 @@ B=/tools/aobj-bench
 set -- $AOBJ_DISKS
 [ $# -ge 2 ] || { echo "bench: needs two disks, have '$AOBJ_DISKS'"; exit 1; }
 ASWAP=$1 LSWAP=$2
-LIMIT=${BENCH_LIMIT_MB:-64}
+LIMIT=${BENCH_LIMIT_MB:-128}
 REPS=${BENCH_REPS:-3}
-SMALL=${BENCH_SMALL_MB:-32}
-BIG=${BENCH_BIG_MB:-192}
-SCALE=${BENCH_SCALE_MB:-16 512}
-RAW=${BENCH_RAW_MB:-256}
+SMALL=${BENCH_SMALL_MB:-64}
+BIG=${BENCH_BIG_MB:-384}
+SCALE=${BENCH_SCALE_MB:-16 256 512 4096}
+RAW=${BENCH_RAW_MB:-512}
+# Swapoff brings the whole object back: only for objects that fit in RAM.
+BENCH_SWAPOFF_MAX_MB=${BENCH_SWAPOFF_MAX_MB:-$(awk '/MemTotal/ { print int($2 / 1024 * 2 / 3) }' /proc/meminfo)}
+export BENCH_SWAPOFF_MAX_MB
 CG=/sys/fs/cgroup/bench
 export BENCH_LIMIT_MB=$LIMIT BENCH_CG=$CG BENCH_ASWAP=$ASWAP BENCH_LSWAP=$LSWAP
 
@@ -95,21 +99,48 @@ if [ "${BENCH_TRACE:-1}" = 1 ]; then
 	T=/sys/kernel/tracing
 	mount -t tracefs nodev $T 2>/dev/null
 	if [ -d $T/events/aobj ]; then
-		echo 16384 >$T/buffer_size_kb
+		echo 32768 >$T/buffer_size_kb
 		echo 'how == 3' >$T/events/aobj/aobj_get/filter
-		for w in swap pageout-rand; do
+		blkdev=$(tr : , <"/sys/block/${ASWAP#/dev/}/dev")
+		for w in swap pageout-rand pageout-mt; do
 			echo >$T/trace
 			echo 1 >$T/events/aobj/enable
-			run 0 trace "$w" aobj "$BIG"
+			echo 1 >$T/events/block/block_rq_issue/enable
+			echo 1 >$T/events/block/block_rq_complete/enable
+			if [ $w = pageout-mt ]; then
+				run 0 trace "$w" aobj "$BIG" 2
+			else
+				run 0 trace "$w" aobj "$BIG"
+			fi
+			echo 0 >$T/events/block/block_rq_issue/enable
+			echo 0 >$T/events/block/block_rq_complete/enable
 			echo 0 >$T/events/aobj/enable
 			echo "AOBJ-TRACE-BEGIN $w"
+			# Device time of aobj's disk: requests, in flight, busy share.
+			awk -v w="$w" -v dev="$blkdev" '
+				{ k = 0; for (i = 1; i <= NF; i++) if ($i ~ /^block_rq_(issue|complete):$/) { k = i; break } }
+				!k || $(k + 1) != dev { next }
+				{ ts = $(k - 1); sub(/:$/, "", ts); op = substr($(k + 2), 1, 1)
+				  for (j = k + 3; j <= NF; j++) if ($j == "+") break
+				  sec = $(j - 1); key = op sec
+				  if (first == "") first = ts
+				  last = ts }
+				$k == "block_rq_issue:" { st[key] = ts; inflight++; if (inflight > maxq) maxq = inflight; next }
+				$k == "block_rq_complete:" && (key in st) {
+					inflight--; lat[op] += ts - st[key]; n[op]++; sz[op] += $(j + 1); delete st[key]
+				}
+				END {
+					printf "AOBJ-TRACE-BLK {\"workload\":\"%s\",\"span_s\":%.4f,\"max_inflight\":%d", w, last - first, maxq
+					for (o in n) printf ",\"%s_reqs\":%d,\"%s_kb_per_req\":%.1f,\"%s_dev_time_s\":%.4f,\"%s_avg_lat_us\":%.1f", o, n[o], o, sz[o] / 2 / n[o], o, lat[o], o, lat[o] / n[o] * 1e6
+					printf "}\n"
+				}' $T/trace
 			# pages per pageout bio and per swap-in read, histograms
 			awk -v w="$w" '
 				/aobj_pageout:/ { for (i = 1; i <= NF; i++) if ($i ~ /^pages=/) { split($i, a, "="); po[a[2]]++; pon++; pop += a[2] } }
-				/aobj_get:/ && /swap-in/ { for (i = 1; i <= NF; i++) if ($i ~ /^pages=/) { split($i, a, "="); si[a[2]]++; sin++; sip += a[2] } }
+				/aobj_get:/ && /swap-in/ { for (i = 1; i <= NF; i++) if ($i ~ /^pages=/) { split($i, a, "="); si[a[2]]++; sn++; sp += a[2] } }
 				/aobj_swapoff:/ { so++ }
 				END {
-					printf "AOBJ-TRACE {\"workload\":\"%s\",\"pageout_bios\":%d,\"pageout_pages\":%d,\"swapin_reads\":%d,\"swapin_pages\":%d,\"swapoff_passes\":%d,\"pageout_hist\":{", w, pon, pop, sin, sip, so
+					printf "AOBJ-TRACE {\"workload\":\"%s\",\"pageout_bios\":%d,\"pageout_pages\":%d,\"swapin_reads\":%d,\"swapin_pages\":%d,\"swapoff_passes\":%d,\"pageout_hist\":{", w, pon, pop, sn, sp, so
 					sep = ""; for (k in po) { printf "%s\"%s\":%d", sep, k, po[k]; sep = "," }
 					printf "},\"swapin_hist\":{"
 					sep = ""; for (k in si) { printf "%s\"%s\":%d", sep, k, si[k]; sep = "," }
