@@ -285,7 +285,12 @@ static void aobj_pageout_worker(struct work_struct *work)
 	while (limit && n && aobj_resident() > low && aobj_swap_available()) {
 		unsigned long want = aobj_resident() - low;
 
-		n = aobj_pageout_scan(2 * want + AOBJ_PAGEOUT_CLUSTER, want);
+		/*
+		 * Enough looks to go round both lists twice: a pass that
+		 * frees nothing has seen every page, referenced ones twice.
+		 */
+		n = aobj_pageout_scan(2 * aobj_resident() + AOBJ_PAGEOUT_CLUSTER,
+				      want);
 		freed += n;
 	}
 	WRITE_ONCE(aobj_pageout_last, freed);
@@ -305,7 +310,7 @@ static void aobj_pageout_worker(struct work_struct *work)
 int aobj_reserve_page(void)
 {
 	unsigned long limit = aobj_limit_pages(), gen;
-	int tries;
+	int tries, idle = 0;
 
 	if (!limit)
 		return 0;
@@ -320,7 +325,9 @@ int aobj_reserve_page(void)
 			return -EINTR;
 		if (aobj_resident() < limit)
 			break;
-		if (!READ_ONCE(aobj_pageout_last) || tries > 100) {
+		/* Pages may be busy for a moment: give up after 3 idle passes. */
+		idle = READ_ONCE(aobj_pageout_last) ? 0 : idle + 1;
+		if (idle >= 3 || tries > 1000) {
 			pr_warn_ratelimited("resident limit of %u MiB reached, nothing can be paged out\n",
 					    max_resident_mb);
 			return -ENOSPC;
