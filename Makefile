@@ -9,7 +9,8 @@
 #   make vm           interactive shell in a VM with aobj loaded (KERNEL=stock|debug)
 #   make lint         checkpatch --strict + sparse (scripts/lint.sh)
 #   make bench        aobj vs memfd + Linux swap in a stock VM (scripts/bench.sh);
-#                     RESULTS=file.json (default out/bench/results.json), MD=table.md
+#                     RESULTS=file.json (default out/bench/results.json); the
+#                     table goes into BENCHMARKS.md (MD=file.md for another)
 #   make stress       aobj-stress + aobj-fuzz in a debug-kernel VM, kernel report
 #                     and kmemleak scan (scripts/stress.sh); DURATION=seconds (600)
 #   make install      aobj.ko for the running kernel into /lib/modules/$(uname -r)/updates,
@@ -65,9 +66,9 @@ vm:
 lint:
 	scripts/lint.sh
 
-# aobj vs memfd + Linux swap in one stock-kernel VM; RESULTS=file.json, MD=table.md
+# aobj vs memfd + Linux swap in one stock-kernel VM; RESULTS=file.json, MD=BENCHMARKS.md
 bench:
-	scripts/bench.sh --out $(or $(RESULTS),out/bench/results.json) $(if $(MD),--md $(MD))
+	scripts/bench.sh --out $(or $(RESULTS),out/bench/results.json) --md $(or $(MD),BENCHMARKS.md)
 
 # aobj-stress for DURATION seconds, then aobj-fuzz, in a debug-kernel VM.
 DURATION ?= 600

@@ -36,10 +36,12 @@ for line in open(log, encoding="utf-8", errors="replace"):
         else:
             runs.append(d)
         continue
-    m = re.search(r"AOBJ-TRACE (\{.*\})\s*$", line)
+    m = re.search(r"AOBJ-TRACE(-BLK|-GRAPH)? (\{.*\})\s*$", line)
     if m:
         try:
-            traces.append(json.loads(m.group(1)))
+            d = json.loads(m.group(2))
+            d["kind"] = {"-BLK": "block", "-GRAPH": "function_graph"}.get(m.group(1), "aobj")
+            traces.append(d)
         except json.JSONDecodeError:
             pass
     m = re.search(r"AOBJ-BENCH-STATS (.*)$", line)
@@ -165,7 +167,34 @@ with open(out, "w") as f:
     json.dump(doc, f, indent=1)
 
 if md_path:
-    mdl = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    # The table goes between the markers of TABLE.md (the text around
+    # them, the analysis, stays); a new file gets just the table.
+    BEGIN, END = "<!-- bench-table-begin -->", "<!-- bench-table-end -->"
+    mdl = [BEGIN, "",
+           "Measured %s: host %s x %s, QEMU %s; guest kernel %s, %s kB RAM, %s vCPUs; "
+           "host load average %s, %s other QEMU VM(s) running at the start; VM run %s s."
+           % (host.get("date", "?"), host.get("host_nproc", "?"), host.get("host_cpu", "?"),
+              host.get("accel", "?"), info.get("kernel", "?"), info.get("mem_kb", "?"),
+              info.get("cpus", "?"), host.get("load", "?"), host.get("other_vms", "?"),
+              host.get("secs", "?")),
+           "",
+           "Resident limit %s MiB (aobj max_resident_mb = memcg memory.max), page-cluster 5; "
+           "zero-fill/refault object %s MiB, pageout/swap-in object %s MiB, %s A/B rounds; "
+           "each cell: median [min-max] of the runs that verified their data."
+           % (info.get("limit_mb"), info.get("small_mb"), info.get("big_mb"), info.get("reps")),
+           "",
+           "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     mdl += ["| " + " | ".join(str(c) for c in r) + " |" for r in table]
+    mdl += ["", raw_line + ".", ""]
+    mdl += ["%d measurements, %d failed runs (not counted)." % (len(runs), len(fails)), "", END]
+    block = "\n".join(mdl)
+    try:
+        old = open(md_path).read()
+    except FileNotFoundError:
+        old = ""
+    if BEGIN in old and END in old:
+        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+    else:
+        new = block + "\n" + old
     with open(md_path, "w") as f:
-        f.write("\n".join(mdl) + "\n\n" + raw_line + "\n")
+        f.write(new)

@@ -93,7 +93,14 @@ for mb in $SCALE; do
 	echo "bench: scale $mb MiB done at $(elapsed) s"
 done
 
-# 5. Where aobj's time goes: one pass of each swap workload with the aobj
+# 5. Probes, not timed: referenced pages then growth past the limit (must
+#    not fail with SIGBUS), and two threads writing one object.
+for s in aobj memfd; do
+	run 0 probe refgrow $s $((LIMIT * 2))
+	run 0 probe pageout-mt $s "$BIG" 2
+done
+
+# 6. Where aobj's time goes: one pass of each swap workload with the aobj
 #    tracepoints on, summarised as histograms of pages per I/O.
 if [ "${BENCH_TRACE:-1}" = 1 ]; then
 	T=/sys/kernel/tracing
@@ -149,6 +156,46 @@ if [ "${BENCH_TRACE:-1}" = 1 ]; then
 			grep -c . $T/trace | sed 's/^/trace lines: /'
 			grep -m 3 aobj_pageout $T/trace
 			echo "AOBJ-TRACE-END $w"
+		done
+		# Function-graph profiles: where the time of one phase goes
+		# (durations include the tracer's own overhead).
+		# graph PHASE DEPTH FUNCS -- TEST ARGS...
+		graph() {
+			ph=$1 depth=$2 funcs=$3
+			shift 4
+			echo 0 >$T/tracing_on
+			echo function_graph >$T/current_tracer || return
+			echo "$funcs" >$T/set_graph_function
+			echo "$depth" >$T/max_graph_depth
+			echo 1 >$T/options/funcgraph-tail
+			echo >$T/trace
+			BENCH_TRACE_PHASE=$ph run 0 "graph-$ph" "$@"
+			echo 0 >$T/tracing_on
+			awk -v ph="$ph" -v args="$*" '
+				{ u = 0; for (i = 1; i <= NF; i++) if ($i == "us") { u = i; break } }
+				!u { next }
+				{ d = $(u - 1); name = "" }
+				match($0, /\/\* [A-Za-z0-9_.]+/) { name = substr($0, RSTART + 3, RLENGTH - 3) }
+				name == "" && match($0, /[A-Za-z0-9_.]+( \[[A-Za-z0-9_]+\])?\(\);/) { name = substr($0, RSTART, RLENGTH); sub(/[ (].*/, "", name) }
+				name != "" { t[name] += d; n[name]++ }
+				END {
+					printf "AOBJ-TRACE-GRAPH {\"phase\":\"%s\",\"run\":\"%s\",\"funcs\":{", ph, args
+					sep = ""
+					for (f in t) { printf "%s\"%s\":{\"calls\":%d,\"total_us\":%.0f,\"avg_us\":%.2f}", sep, f, n[f], t[f], t[f] / n[f]; sep = "," }
+					printf "}}\n"
+				}' $T/trace
+			echo nop >$T/current_tracer
+			echo >$T/set_graph_function
+			echo 0 >$T/max_graph_depth
+			echo 1 >$T/tracing_on
+		}
+		graph pageout_seq 3 aobj_pageout_cluster -- swap aobj 256
+		graph swapin_seq 2 aobj_get -- swap aobj 256
+		graph swapoff 3 aobj_pagein -- swap aobj 256
+		graph pageout_rand 3 aobj_pageout_cluster -- pageout-rand aobj 256
+		# The slot-map lookup against the object size (hash chains).
+		for mb in 64 512 2048; do
+			graph swapin_rand 1 aobj_swmap_find -- swap aobj $mb
 		done
 	else
 		echo "bench: no aobj tracepoints in tracefs"
