@@ -3,16 +3,21 @@
  * aobj-demo: fill an object (possibly bigger than RAM, once aobj has swap)
  * with a known pattern, read it all back, free it and check the zeros.
  *
- *   aobj-demo [--swap DEVICE [--priority N]] [--noswap] [SIZE]
+ *   aobj-demo [--swap DEVICE [--swap2 DEVICE2]] [--limit MIB] [--noswap] [SIZE]
  *
  * SIZE defaults to 64M (suffixes K, M, G).  With --swap, DEVICE is given to
- * aobj with SWAPON first and taken back with SWAPOFF at the end.  Each
- * 8-byte word holds a hash of (page index, word index), so a page that
- * comes back from swap in the wrong place is caught.  Exit status 0 only
- * if every word matched and the freed object read as zeros.
+ * aobj with SWAPON first and taken back with SWAPOFF at the end.  --limit
+ * sets aobj's resident limit (max_resident_mb) for the run.  With --swap2,
+ * the object is moved while mapped: DEVICE2 is swapped on, DEVICE is
+ * swapped off (every page of it read back in, and paged out again to
+ * DEVICE2 as the limit requires), and the data is verified once more.
+ * Each 8-byte word holds a hash of (page index, word index), so a page
+ * that comes back from swap in the wrong place is caught.  Exit status 0
+ * only if every word matched and the freed object read as zeros.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -151,17 +156,137 @@ static void print_swaps(int ctl)
 		       ents[i].flags & AOBJ_SWAPDEV_DRAINING ? " (draining)" : "");
 }
 
+/* Check every word of the object; returns the number of mismatches. */
+static uint64_t verify(const uint64_t *p, uint64_t pages, const char *what)
+{
+	uint64_t pg, w, bad = 0, first_bad = UINT64_MAX;
+	unsigned int wpp = pagesize / 8;
+	double t0 = now();
+	int step = 0;
+
+	for (pg = 0; pg < pages; pg++) {
+		const uint64_t *page = p + pg * wpp;
+
+		for (w = 0; w < wpp; w++)
+			if (page[w] != pattern(pg, w)) {
+				if (first_bad == UINT64_MAX)
+					first_bad = pg * wpp + w;
+				bad++;
+			}
+		if ((pg + 1) * 10 / pages > (uint64_t)step) {
+			step = (int)((pg + 1) * 10 / pages);
+			printf("%s: %3d%% (%" PRIu64 " MiB, %.1f s)\n", what,
+			       step * 10, (pg + 1) * pagesize >> 20, now() - t0);
+		}
+	}
+	printf("%s: %" PRIu64 " words, %" PRIu64 " matched, %" PRIu64
+	       " mismatched\n", what, pages * wpp, pages * wpp - bad, bad);
+	if (bad)
+		printf("first mismatch: page %" PRIu64 " word %" PRIu64
+		       ": got %#" PRIx64 ", expected %#" PRIx64 "\n",
+		       first_bad / wpp, first_bad % wpp, p[first_bad],
+		       pattern(first_bad / wpp, first_bad % wpp));
+	return bad;
+}
+
+struct progress {
+	int ctl;
+	volatile int done;
+};
+
+/* While SWAPOFF runs: print what is left on the draining device. */
+static void *swapoff_progress(void *arg)
+{
+	struct progress *pr = arg;
+	double t0 = now();
+
+	while (!pr->done) {
+		struct aobj_swapdev_info ents[8];
+		struct aobj_swaps s = {
+			.size = sizeof(s), .count = 8,
+			.entry_size = sizeof(ents[0]),
+			.entries = (uintptr_t)ents,
+		};
+		unsigned int i;
+
+		sleep(2);
+		if (pr->done || ioctl(pr->ctl, AOBJ_IOC_SWAPS, &s))
+			break;
+		for (i = 0; i < s.count && i < 8; i++)
+			if (ents[i].flags & AOBJ_SWAPDEV_DRAINING)
+				printf("swapoff %.64s: %" PRIu64 " slots left (%.0f s)\n",
+				       ents[i].path,
+				       (uint64_t)(ents[i].used - ents[i].bad),
+				       now() - t0);
+	}
+	return NULL;
+}
+
+/* SWAPOFF @dev, with progress lines; returns 0 or an errno. */
+static int do_swapoff(int ctl, const char *dev)
+{
+	struct aobj_swapoff s = { .size = sizeof(s), .path = (uintptr_t)dev };
+	struct progress pr = { .ctl = ctl };
+	double t0 = now();
+	pthread_t t;
+	int err = 0, started;
+
+	started = !pthread_create(&t, NULL, swapoff_progress, &pr);
+	if (ioctl(ctl, AOBJ_IOC_SWAPOFF, &s))
+		err = errno;
+	pr.done = 1;
+	if (started)
+		pthread_join(t, NULL);
+	if (err) {
+		fprintf(stderr, "aobj-demo: swapoff %s: %s\n", dev, strerror(err));
+		return err;
+	}
+	printf("swapoff %s: done in %.1f s, %" PRIu64 " pages lost\n", dev,
+	       now() - t0, (uint64_t)s.lost);
+	return s.lost ? EIO : 0;
+}
+
+static int do_swapon(int ctl, const char *dev, int prio)
+{
+	struct aobj_swapon s = {
+		.size = sizeof(s), .path = (uintptr_t)dev, .priority = prio,
+	};
+
+	if (ioctl(ctl, AOBJ_IOC_SWAPON, &s)) {
+		fprintf(stderr, "aobj-demo: swapon %s: %s\n", dev, strerror(errno));
+		return errno;
+	}
+	printf("swapon %s (priority %d)\n", dev, prio);
+	return 0;
+}
+
+#define LIMIT_PARAM "/sys/module/aobj/parameters/max_resident_mb"
+
+static int write_limit(long long mb)
+{
+	char buf[32];
+	int fd = open(LIMIT_PARAM, O_WRONLY | O_CLOEXEC), n, ok;
+
+	if (fd < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%lld", mb);
+	ok = write(fd, buf, n) == n;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: aobj-demo [--swap DEVICE [--priority N]] [--noswap] [SIZE]\n"
+	fprintf(f, "usage: aobj-demo [--swap DEVICE [--swap2 DEVICE2] [--priority N]]\n"
+		"                 [--limit MIB] [--noswap] [SIZE]\n"
 		"  SIZE  object size (default 64M; suffixes K, M, G)\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *swapdev = NULL;
-	uint64_t size = 64ULL << 20, words, w, pages, pg, bad = 0, nonzero = 0;
-	uint64_t first_bad = UINT64_MAX;
+	const char *swapdev = NULL, *swapdev2 = NULL;
+	uint64_t size = 64ULL << 20, w, pages, pg, nonzero = 0;
+	long long limit = -1, old_limit = -1;
 	struct aobj_create c = { .size = sizeof(c) };
 	struct aobj_detach d = { .size = sizeof(d) };
 	int32_t prio = 0;
@@ -177,6 +302,10 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--swap") && i + 1 < argc) {
 			swapdev = argv[++i];
+		} else if (!strcmp(argv[i], "--swap2") && i + 1 < argc) {
+			swapdev2 = argv[++i];
+		} else if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
+			limit = strtoll(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--priority") && i + 1 < argc) {
 			prio = (int32_t)strtol(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--noswap")) {
@@ -194,7 +323,10 @@ int main(int argc, char **argv)
 	}
 	size = (size + pagesize - 1) & ~(uint64_t)(pagesize - 1);
 	pages = size / pagesize;
-	words = size / 8;
+	if (swapdev2 && !swapdev) {
+		usage(stderr);
+		return 2;
+	}
 
 	ctl = open("/dev/aobj", O_RDWR | O_CLOEXEC);
 	if (ctl < 0) {
@@ -202,18 +334,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (swapdev) {
-		struct aobj_swapon s = {
-			.size = sizeof(s), .path = (uintptr_t)swapdev,
-			.priority = prio,
-		};
-
-		if (ioctl(ctl, AOBJ_IOC_SWAPON, &s)) {
-			fprintf(stderr, "aobj-demo: swapon %s: %s\n", swapdev,
-				strerror(errno));
+		if (do_swapon(ctl, swapdev, prio))
 			return 1;
-		}
-		printf("swapon %s (priority %d)\n", swapdev, prio);
 		print_swaps(ctl);
+	}
+	if (limit >= 0) {
+		old_limit = read_num(LIMIT_PARAM);
+		if (write_limit(limit)) {
+			fprintf(stderr, "aobj-demo: %s: %s\n", LIMIT_PARAM,
+				strerror(errno));
+			ret = 1;
+			goto swapoff;
+		}
+		printf("resident limit: %lld MiB\n", limit);
 	}
 
 	c.length = size;
@@ -258,33 +391,27 @@ int main(int argc, char **argv)
 	print_stats("after writing", c.id);
 
 	/* Read back and verify. */
-	t0 = now();
-	step = 0;
-	for (pg = 0; pg < pages; pg++) {
-		const uint64_t *page = p + pg * wpp;
+	if (verify(p, pages, "verify"))
+		ret = 1;
+	print_stats("after verifying", c.id);
 
-		for (w = 0; w < wpp; w++)
-			if (page[w] != pattern(pg, w)) {
-				if (first_bad == UINT64_MAX)
-					first_bad = pg * wpp + w;
-				bad++;
-			}
-		if ((pg + 1) * 10 / pages > (uint64_t)step) {
-			step = (int)((pg + 1) * 10 / pages);
-			printf("verify: %3d%% (%" PRIu64 " MiB, %.1f s)\n",
-			       step * 10, (pg + 1) * pagesize >> 20, now() - t0);
+	/* Move the object to the second device while it is mapped. */
+	if (swapdev2) {
+		if (do_swapon(ctl, swapdev2, prio)) {
+			ret = 1;
+		} else {
+			print_swaps(ctl);
+			printf("swapoff %s with the object mapped: its pages come back in, and go out to %s\n",
+			       swapdev, swapdev2);
+			if (do_swapoff(ctl, swapdev))
+				ret = 1;
+			print_swaps(ctl);
+			print_stats("after moving", c.id);
+			if (verify(p, pages, "verify again"))
+				ret = 1;
+			swapdev = swapdev2;
 		}
 	}
-	printf("verified %" PRIu64 " words: %" PRIu64 " matched, %" PRIu64
-	       " mismatched\n", words, words - bad, bad);
-	if (bad) {
-		printf("first mismatch: page %" PRIu64 " word %" PRIu64
-		       ": got %#" PRIx64 ", expected %#" PRIx64 "\n",
-		       first_bad / wpp, first_bad % wpp, p[first_bad],
-		       pattern(first_bad / wpp, first_bad % wpp));
-		ret = 1;
-	}
-	print_stats("after verifying", c.id);
 
 	/* FREE everything, then check zeros a chunk at a time (freeing each
 	 * chunk again so that the check itself needs little memory). */
@@ -325,22 +452,13 @@ int main(int argc, char **argv)
 
 swapoff:
 	if (swapdev) {
-		struct aobj_swapoff s = { .size = sizeof(s),
-					  .path = (uintptr_t)swapdev };
-
 		print_swaps(ctl);
-		if (ioctl(ctl, AOBJ_IOC_SWAPOFF, &s)) {
-			fprintf(stderr, "aobj-demo: swapoff %s: %s\n", swapdev,
-				strerror(errno));
+		if (do_swapoff(ctl, swapdev))
 			ret = 1;
-		} else {
-			printf("swapoff %s: %" PRIu64 " pages lost\n", swapdev,
-			       (uint64_t)s.lost);
-			if (s.lost)
-				ret = 1;
-		}
 		print_stats("after swapoff", UINT32_MAX);
 	}
+	if (old_limit >= 0)
+		write_limit(old_limit);
 	close(ctl);
 	printf("%s\n", ret ? "aobj-demo: FAILED" : "aobj-demo: all data verified");
 	return ret;
