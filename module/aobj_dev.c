@@ -284,6 +284,25 @@ static int aobj_ucmd_respond(struct aobj_ucmd *ucmd, size_t cmd_len)
 	return 0;
 }
 
+/*
+ * aobj_copy_array: copy @n entries of @size bytes to the user array at
+ * @uptr, whose entries are @entry_size (>= @size) bytes: the tail of each
+ * is zeroed, for callers that know a longer entry.
+ */
+static int aobj_copy_array(u64 uptr, u32 entry_size, const void *entries,
+			   size_t size, u32 n)
+{
+	u8 __user *dst = u64_to_user_ptr(uptr);
+	const u8 *src = entries;
+	u32 i;
+
+	for (i = 0; i < n; i++, dst += entry_size, src += size)
+		if (copy_to_user(dst, src, size) ||
+		    clear_user(dst + size, entry_size - size))
+			return -EFAULT;
+	return 0;
+}
+
 static int aobj_check_limits(u64 length)
 {
 	if (length > READ_ONCE(max_object_size)) {
@@ -371,8 +390,7 @@ static int aobj_ioctl_create(struct aobj_ucmd *ucmd)
 static int aobj_ioctl_list(struct aobj_ucmd *ucmd)
 {
 	struct aobj_list *cmd = ucmd->cmd;
-	u8 __user *uentry = u64_to_user_ptr(cmd->entries);
-	u32 i, n = 0, room = min(cmd->count, AOBJ_MINORS);
+	u32 n = 0, room = min(cmd->count, AOBJ_MINORS);
 	struct aobj_info *info = NULL;
 	struct aobj_node *node;
 	unsigned long id;
@@ -402,15 +420,8 @@ static int aobj_ioctl_list(struct aobj_ucmd *ucmd)
 	}
 	mutex_unlock(&aobj_nodes_lock);
 
-	for (i = 0; i < min(n, room); i++) {
-		if (copy_to_user(uentry, &info[i], sizeof(*info)) ||
-		    clear_user(uentry + sizeof(*info),
-			       cmd->entry_size - sizeof(*info))) {
-			err = -EFAULT;
-			break;
-		}
-		uentry += cmd->entry_size;
-	}
+	err = aobj_copy_array(cmd->entries, cmd->entry_size, info,
+			      sizeof(*info), min(n, room));
 	kvfree(info);
 	if (err)
 		return err;
@@ -486,8 +497,6 @@ static int aobj_ioctl_swapon(struct aobj_ucmd *ucmd)
 	char *path;
 	int err;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
 	if (cmd->flags || cmd->__reserved)
 		return -EINVAL;
 	path = aobj_path_from_user(cmd->path);
@@ -504,8 +513,6 @@ static int aobj_ioctl_swapoff(struct aobj_ucmd *ucmd)
 	char *path;
 	int err;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
 	if (cmd->flags)
 		return -EINVAL;
 	path = aobj_path_from_user(cmd->path);
@@ -523,9 +530,8 @@ static int aobj_ioctl_swapoff(struct aobj_ucmd *ucmd)
 static int aobj_ioctl_swaps(struct aobj_ucmd *ucmd)
 {
 	struct aobj_swaps *cmd = ucmd->cmd;
-	u8 __user *uentry = u64_to_user_ptr(cmd->entries);
 	struct aobj_swapdev_info *info = NULL;
-	u32 i, n, room = min(cmd->count, AOBJ_MAX_SWAPDEVS);
+	u32 n, room = min(cmd->count, AOBJ_MAX_SWAPDEVS);
 	int err = 0;
 
 	if (cmd->flags)
@@ -538,15 +544,8 @@ static int aobj_ioctl_swaps(struct aobj_ucmd *ucmd)
 			return -ENOMEM;
 	}
 	n = aobj_swap_list(info, room);
-	for (i = 0; i < min(n, room); i++) {
-		if (copy_to_user(uentry, &info[i], sizeof(*info)) ||
-		    clear_user(uentry + sizeof(*info),
-			       cmd->entry_size - sizeof(*info))) {
-			err = -EFAULT;
-			break;
-		}
-		uentry += cmd->entry_size;
-	}
+	err = aobj_copy_array(cmd->entries, cmd->entry_size, info,
+			      sizeof(*info), min(n, room));
 	kfree(info);
 	if (err)
 		return err;
@@ -568,6 +567,7 @@ union aobj_ucmd_buffer {
 enum aobj_ioctl_node {
 	AOBJ_ON_CONTROL,	/* /dev/aobj only */
 	AOBJ_ON_OBJECT,		/* /dev/aobj<ID> only */
+	AOBJ_ON_CONTROL_ADMIN,	/* /dev/aobj, CAP_SYS_ADMIN only */
 };
 
 struct aobj_ioctl_op {
@@ -600,10 +600,10 @@ static const struct aobj_ioctl_op aobj_ioctl_ops[] = {
 		      struct aobj_flush, length),
 	AOBJ_IOCTL_OP(AOBJ_IOC_DETACH, aobj_ioctl_detach, AOBJ_ON_OBJECT,
 		      struct aobj_detach, flags),
-	AOBJ_IOCTL_OP(AOBJ_IOC_SWAPON, aobj_ioctl_swapon, AOBJ_ON_CONTROL,
+	AOBJ_IOCTL_OP(AOBJ_IOC_SWAPON, aobj_ioctl_swapon, AOBJ_ON_CONTROL_ADMIN,
 		      struct aobj_swapon, __reserved),
-	AOBJ_IOCTL_OP(AOBJ_IOC_SWAPOFF, aobj_ioctl_swapoff, AOBJ_ON_CONTROL,
-		      struct aobj_swapoff, lost),
+	AOBJ_IOCTL_OP(AOBJ_IOC_SWAPOFF, aobj_ioctl_swapoff,
+		      AOBJ_ON_CONTROL_ADMIN, struct aobj_swapoff, lost),
 	AOBJ_IOCTL_OP(AOBJ_IOC_SWAPS, aobj_ioctl_swaps, AOBJ_ON_CONTROL,
 		      struct aobj_swaps, entries),
 };
@@ -624,9 +624,13 @@ static long aobj_ioctl(struct file *file, unsigned int cmd, unsigned long arg,
 	for (op = aobj_ioctl_ops; op < aobj_ioctl_ops + ARRAY_SIZE(aobj_ioctl_ops); op++)
 		if (op->ioctl_num == cmd)
 			break;
-	if (op == aobj_ioctl_ops + ARRAY_SIZE(aobj_ioctl_ops) ||
-	    op->on != (node ? AOBJ_ON_OBJECT : AOBJ_ON_CONTROL))
+	if (op == aobj_ioctl_ops + ARRAY_SIZE(aobj_ioctl_ops))
 		return -ENOTTY;
+	/* Object commands on object nodes, control commands on /dev/aobj. */
+	if (node ? op->on != AOBJ_ON_OBJECT : op->on == AOBJ_ON_OBJECT)
+		return -ENOTTY;
+	if (op->on == AOBJ_ON_CONTROL_ADMIN && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
 
 	err = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
 	if (err)
