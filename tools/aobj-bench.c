@@ -261,6 +261,32 @@ static long long nios(const struct blk *a, const struct blk *b, int wr)
 	return wr ? b->wr_ios - a->wr_ios : b->rd_ios - a->rd_ios;
 }
 
+/* TLB shootdown IPIs so far, all CPUs (/proc/interrupts "TLB:"). */
+static long long tlb_ipis(void)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char line[1024], *p, *end;
+	long long sum = -1, v;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, "TLB:", 4))
+			continue;
+		sum = 0;
+		for (p += 4;; p = end) {
+			v = strtoll(p, &end, 10);
+			if (end == p)
+				break;
+			sum += v;
+		}
+		break;
+	}
+	fclose(f);
+	return sum;
+}
+
 /* Swap traffic so far, in pages: out, in. */
 static void io_counts(long long *out, long long *in)
 {
@@ -571,7 +597,7 @@ static void do_swapon(const char *dev)
  */
 static void t_swap(long mb, const char *swapdev)
 {
-	long long out0, in0, out1, in1, k0, k1, sw, left;
+	long long out0, in0, out1, in1, k0, k1, sw, left, tlb0;
 	uint64_t i, n, seqn, rndn, *pm;
 	struct blk b0, b1;
 	double t0, t1;
@@ -582,6 +608,7 @@ static void t_swap(long mb, const char *swapdev)
 	k0 = kmem_kb();
 	io_counts(&out0, &in0);
 	blk_stat(&b0);
+	tlb0 = tlb_ipis();
 	obj_create(&o, (size_t)mb << 20);
 	obj_map(&o);
 	phase("pageout_seq", 1);
@@ -594,9 +621,9 @@ static void t_swap(long mb, const char *swapdev)
 	blk_stat(&b1);
 	result("pageout_seq", mb / (t1 - t0), "MB/s",
 	       "\"mb\":%ld,\"seconds\":%.4f,\"pages_out\":%lld,\"pages_in\":%lld,"
-	       "\"write_ios\":%lld,\"kb_per_write\":%.1f",
+	       "\"write_ios\":%lld,\"kb_per_write\":%.1f,\"tlb_ipis\":%lld",
 	       mb, t1 - t0, out1 - out0, in1 - in0, nios(&b0, &b1, 1),
-	       kb_per_io(&b0, &b1, 1));
+	       kb_per_io(&b0, &b1, 1), tlb_ipis() - tlb0);
 
 	left = evict_all();
 	sw = swapped_pages();
@@ -698,7 +725,7 @@ static void t_swap(long mb, const char *swapdev)
 /* Random-order pageout: each page written once, in a random order. */
 static void t_pageout_rand(long mb)
 {
-	long long out0, in0, out1, in1;
+	long long out0, in0, out1, in1, tlb0;
 	uint64_t i, *pm, n;
 	struct blk b0, b1;
 	double t0, t1;
@@ -709,6 +736,7 @@ static void t_pageout_rand(long mb)
 	pm = perm(o.pages);
 	io_counts(&out0, &in0);
 	blk_stat(&b0);
+	tlb0 = tlb_ipis();
 	phase("pageout_rand", 1);
 	t0 = now();
 	for (i = 0; i < o.pages; i++)
@@ -719,9 +747,9 @@ static void t_pageout_rand(long mb)
 	blk_stat(&b1);
 	result("pageout_rand", mb / (t1 - t0), "MB/s",
 	       "\"mb\":%ld,\"seconds\":%.4f,\"pages_out\":%lld,\"pages_in\":%lld,"
-	       "\"write_ios\":%lld,\"kb_per_write\":%.1f",
+	       "\"write_ios\":%lld,\"kb_per_write\":%.1f,\"tlb_ipis\":%lld",
 	       mb, t1 - t0, out1 - out0, in1 - in0, nios(&b0, &b1, 1),
-	       kb_per_io(&b0, &b1, 1));
+	       kb_per_io(&b0, &b1, 1), tlb_ipis() - tlb0);
 	/* Verify: the first written (long since paged out) and a sample. */
 	n = o.pages < 4096 ? o.pages : 4096;
 	for (i = 0; i < n; i++)

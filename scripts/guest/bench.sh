@@ -194,7 +194,7 @@ if [ "${BENCH_TRACE:-1}" = 1 ]; then
 		graph swapoff 3 aobj_pagein -- swap aobj 256
 		graph pageout_rand 3 aobj_pageout_cluster -- pageout-rand aobj 256
 		# The slot-map lookup against the object size (hash chains).
-		for mb in 64 512 2048; do
+		for mb in 256 512 2048; do
 			graph swapin_rand 1 aobj_swmap_find -- swap aobj $mb
 		done
 	else
