@@ -497,6 +497,46 @@ static void aobj_readahead_abort(struct aobj *obj, pgoff_t index,
 		aobj_remove_folio(obj, index + i, ra[i]);
 }
 
+/*
+ * aobj_get_resident: the resident page at @index, locked and with a
+ * reference, found without obj->lock (the seed's PGO_LOCKED pass).  As for
+ * the page cache (filemap_get_entry), the lookup is speculative: the folio
+ * may be freed and reused under us, so it counts only if it is still at
+ * @index once we hold a reference and its lock (nothing leaves the object
+ * without the folio lock).  Returns NULL when the slow path must decide:
+ * no page, or a locked one (I/O, pageout, another fault).
+ *
+ * => nothing locked.
+ */
+static struct folio *aobj_get_resident(struct aobj *obj, pgoff_t index)
+{
+	struct folio *folio;
+
+	rcu_read_lock();
+	folio = xa_load(&obj->folios, index);
+	if (folio && !folio_try_get(folio))
+		folio = NULL;
+	/* Reused meanwhile?  Then it is not ours to lock. */
+	if (folio && unlikely(xa_load(&obj->folios, index) != folio)) {
+		folio_put(folio);
+		folio = NULL;
+	}
+	rcu_read_unlock();
+	if (!folio)
+		return NULL;
+
+	if (folio_trylock(folio)) {
+		if (xa_load(&obj->folios, index) == folio &&
+		    folio_test_uptodate(folio)) {
+			folio_set_referenced(folio);
+			return folio;
+		}
+		folio_unlock(folio);
+	}
+	folio_put(folio);
+	return NULL;
+}
+
 /**
  * aobj_get - fetch the page at @index (the seed's uao_get)
  * @obj: the object
@@ -520,6 +560,15 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 
 	if (index >= obj->pages)
 		return -EINVAL;
+
+	/* case 1 without the object lock: the common refault. */
+	folio = aobj_get_resident(obj, index);
+	if (folio) {
+		aobj_count(faults_resident);
+		trace_aobj_get(obj, index, AOBJ_GET_RESIDENT, 0, 1, 0);
+		*foliop = folio;
+		return 0;
+	}
 
 	mutex_lock(&obj->lock);
 	for (;;) {
