@@ -1,7 +1,9 @@
 #!/bin/sh
 # External programs against aobj objects:
 #   memtester -p 0 -d /dev/aobjN  (mmaps the node MAP_SHARED|MAP_LOCKED)
-#   fio --ioengine=mmap on /dev/aobjN, with verification
+#   fio --ioengine=mmap on /dev/aobjN, with verification, swapping when a
+#   disk is in AOBJ_DISKS (resident limit FIO_LIMIT_MB, default 8M, below
+#   FIO_SIZE)
 #   stress-ng --dev on /dev/aobjN and on the control node /dev/aobj
 # Each part is skipped if its program is missing; exit 77 if all are.
 # Objects are created with aobjctl and detached at the end; afterwards the
@@ -34,8 +36,13 @@ STRESS_TIMEOUT=${STRESS_TIMEOUT:-5s}
 STATS=/sys/class/misc/aobj/stats
 log=$(mktemp)
 
+LIMIT=/sys/module/aobj/parameters/max_resident_mb
+swapdev= limit0=
+
 cleanup() {
 	for i in $ids; do "$A" detach "$i" >/dev/null 2>&1; done
+	[ -n "$limit0" ] && echo "$limit0" >"$LIMIT"
+	[ -n "$swapdev" ] && "$A" swapoff "$swapdev" >/dev/null 2>&1
 	rm -f "$log"
 }
 trap cleanup EXIT
@@ -101,9 +108,22 @@ else
 	echo "# skipped: memtester not installed"
 fi
 
-# fio: the mmap engine on the node, several patterns, verified.
+# fio: the mmap engine on the node, several patterns, verified.  With a
+# swap disk (AOBJ_DISKS), the resident limit is set below FIO_SIZE, so the
+# object swaps while fio writes and verifies it.
 if command -v fio >/dev/null 2>&1; then
 	ran=1
+	for d in ${AOBJ_DISKS:-}; do
+		"$A" swapon "$d" >"$log" 2>&1 && { swapdev=$d; break; }
+	done
+	if [ -n "$swapdev" ]; then
+		limit0=$(cat "$LIMIT")
+		echo "${FIO_LIMIT_MB:-8}" >"$LIMIT"
+		echo "# swap on $swapdev, resident limit ${FIO_LIMIT_MB:-8} MiB"
+	else
+		echo "# no swap disk: fio runs without paging"
+	fi
+	pageouts0=$(cat "$STATS/pageouts")
 	if new_object "$FIO_SIZE"; then
 		common="--ioengine=mmap --filename=$node --size=$FIO_SIZE --verify_fatal=1 --do_verify=1"
 		runlog "fio randwrite 4k crc32c" fio --name=randwrite $common \
@@ -120,6 +140,17 @@ if command -v fio >/dev/null 2>&1; then
 			--rw=read --bs=4k --verify=crc32c --verify_only \
 			--verify_state_load=0
 		finish_object
+	fi
+	if [ -n "$swapdev" ]; then
+		pageouts=$(cat "$STATS/pageouts")
+		[ "$pageouts" -gt "$pageouts0" ] &&
+			ok "fio's object was paged out ($((pageouts - pageouts0)) pages)" ||
+			notok "fio's object was paged out"
+		echo "$limit0" >"$LIMIT"
+		limit0=
+		"$A" swapoff "$swapdev" >"$log" 2>&1 && ok "swapoff $swapdev" ||
+			{ notok "swapoff $swapdev"; diag "$(cat "$log")"; }
+		swapdev=
 	fi
 else
 	echo "# skipped: fio not installed"
