@@ -24,7 +24,9 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pagemap.h>
+#include <linux/jiffies.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/shrinker.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -298,10 +300,28 @@ static void aobj_pageout_worker(struct work_struct *work)
 	wake_up_all(&aobj_pageout_wait);
 }
 
+/* How long a fault waits at the limit while pageout makes no progress. */
+#define AOBJ_RESERVE_PATIENCE	(5 * HZ)
+
+/* Is there any page pageout could take?  => nothing locked. */
+static bool aobj_lru_empty(void)
+{
+	bool empty;
+
+	spin_lock(&aobj_lru_lock);
+	empty = list_empty(&aobj_lru_active) && list_empty(&aobj_lru_inactive);
+	spin_unlock(&aobj_lru_lock);
+	return empty;
+}
+
 /**
  * aobj_reserve_page - wait until one more page may become resident
  *
  * Kicks the worker above the high watermark; at the limit, waits for it.
+ * Pages may be busy for a while (faults, I/O, a swapoff holding an
+ * object), so a fault gives up only when nothing could ever be paged out
+ * (no swap device with room, no page on the lists) or when pageout has
+ * freed nothing for AOBJ_RESERVE_PATIENCE.
  *
  * => nothing locked; sleeps.
  * Return: 0; -ENOSPC if the limit is reached and nothing can be paged out;
@@ -309,14 +329,16 @@ static void aobj_pageout_worker(struct work_struct *work)
  */
 int aobj_reserve_page(void)
 {
-	unsigned long limit = aobj_limit_pages(), gen;
-	int tries, idle = 0;
+	unsigned long limit = aobj_limit_pages(), gen, deadline;
 
 	if (!limit)
 		return 0;
 	if (aobj_resident() + 1 >= limit - limit / 32)
 		queue_work(system_unbound_wq, &aobj_pageout_work);
-	for (tries = 0; aobj_resident() >= limit; tries++) {
+	deadline = jiffies + AOBJ_RESERVE_PATIENCE;
+	while (aobj_resident() >= limit) {
+		if (!aobj_swap_available() || aobj_lru_empty())
+			goto full;
 		gen = READ_ONCE(aobj_pageout_gen);
 		queue_work(system_unbound_wq, &aobj_pageout_work);
 		if (wait_event_killable(aobj_pageout_wait,
@@ -325,15 +347,21 @@ int aobj_reserve_page(void)
 			return -EINTR;
 		if (aobj_resident() < limit)
 			break;
-		/* Pages may be busy for a moment: give up after 3 idle passes. */
-		idle = READ_ONCE(aobj_pageout_last) ? 0 : idle + 1;
-		if (idle >= 3 || tries > 1000) {
-			pr_warn_ratelimited("resident limit of %u MiB reached, nothing can be paged out\n",
-					    max_resident_mb);
-			return -ENOSPC;
-		}
+		if (READ_ONCE(aobj_pageout_last))
+			deadline = jiffies + AOBJ_RESERVE_PATIENCE;
+		else if (time_after(jiffies, deadline))
+			goto full;
+		else
+			schedule_timeout_killable(HZ / 50); /* let busy pages settle */
+		if (fatal_signal_pending(current))
+			return -EINTR;
 	}
 	return 0;
+
+full:
+	pr_warn_ratelimited("resident limit of %u MiB reached, nothing can be paged out\n",
+			    max_resident_mb);
+	return -ENOSPC;
 }
 
 /**
