@@ -234,6 +234,7 @@ static int do_swapoff(int ctl, const char *dev)
 	started = !pthread_create(&t, NULL, swapoff_progress, &pr);
 	if (ioctl(ctl, AOBJ_IOC_SWAPOFF, &s))
 		err = errno;
+	t0 = now() - t0;
 	pr.done = 1;
 	if (started)
 		pthread_join(t, NULL);
@@ -242,7 +243,7 @@ static int do_swapoff(int ctl, const char *dev)
 		return err;
 	}
 	printf("swapoff %s: done in %.1f s, %" PRIu64 " pages lost\n", dev,
-	       now() - t0, (uint64_t)s.lost);
+	       t0, (uint64_t)s.lost);
 	return s.lost ? EIO : 0;
 }
 
