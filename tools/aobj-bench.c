@@ -45,6 +45,8 @@
 
 #include <linux/aobj.h>
 
+#include "aobj-util.h"
+
 #define PG		4096UL
 #define LASTW		(PG / 8 - 1)
 #define PARAM		"/sys/module/aobj/parameters/max_resident_mb"
@@ -148,24 +150,6 @@ static int write_file(const char *path, const char *val)
 		err = -errno;
 	close(fd);
 	return err;
-}
-
-static long long read_num(const char *path)
-{
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	if (!strncmp(buf, "max", 3))
-		return -2;
-	return strtoll(buf, NULL, 10);
 }
 
 static long long stat_num(const char *name)

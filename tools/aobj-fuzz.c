@@ -44,6 +44,8 @@
 
 #include <linux/aobj.h>
 
+#include "aobj-util.h"
+
 #define CTL		"/dev/aobj"
 #define STAT_OBJECTS	"/sys/class/misc/aobj/stats/objects"
 #define PARAMS		"/sys/module/aobj/parameters/"
@@ -180,22 +182,6 @@ static uint32_t below(uint32_t n)
 }
 
 /* ---- sysfs ---- */
-
-static long long read_num(const char *path)
-{
-	char buf[64];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtoll(buf, NULL, 0);
-}
 
 /* ---- our objects ---- */
 

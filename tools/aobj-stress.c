@@ -56,6 +56,8 @@
 
 #include <linux/aobj.h>
 
+#include "aobj-util.h"
+
 #define CTL		"/dev/aobj"
 #define LIMIT_PARAM	"/sys/module/aobj/parameters/max_resident_mb"
 #define STAT_OBJECTS	"/sys/class/misc/aobj/stats/objects"
@@ -909,13 +911,6 @@ static int read_file(const char *path, char *buf, size_t len)
 		n--;
 	buf[n] = 0;
 	return 0;
-}
-
-static long long read_num(const char *path)
-{
-	char buf[64];
-
-	return read_file(path, buf, sizeof(buf)) ? -1 : strtoll(buf, NULL, 0);
 }
 
 static void restore_limit(void)

@@ -32,6 +32,8 @@
 
 #include <linux/aobj.h>
 
+#include "aobj-util.h"
+
 #define CTL_PATH	"/dev/aobj"
 #define EXIT_USAGE	2
 
@@ -73,45 +75,6 @@ static void die_usage(const char *fmt, ...)
 }
 
 /* ---- parsing ---- */
-
-/*
- * parse_size: "4096", "64M", "2G", "1KiB", "16k"... (binary units).
- * Returns false on a malformed or overflowing number.
- */
-static bool parse_size(const char *s, uint64_t *out)
-{
-	static const char units[] = "KMGTPE";
-	unsigned long long v;
-	const char *u;
-	char *end;
-	int shift = 0;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return false;
-	errno = 0;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		v = strtoull(s + 2, &end, 16);
-	else
-		v = strtoull(s, &end, 10);
-	if (errno || end == s || (s[0] == '0' && end == s + 2))
-		return false;
-	if (*end) {
-		u = strchr(units, end[0] & ~0x20);
-		if (!u || !end[0])
-			return false;
-		shift = 10 * (int)(u - units + 1);
-		end++;
-		if (!strcmp(end, "iB") || !strcmp(end, "B") || !*end)
-			;
-		else
-			return false;
-		if (v > (UINT64_MAX >> shift))
-			return false;
-		v <<= shift;
-	}
-	*out = v;
-	return true;
-}
 
 static uint64_t size_arg(const char *s, const char *what)
 {

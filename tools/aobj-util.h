@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aobj-util.h: small helpers shared by the aobj tools (header only: each
+ * tool is one C file built on its own).
+ */
+#ifndef AOBJ_UTIL_H
+#define AOBJ_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * read_num: the number in a sysfs, procfs or cgroup file; -1 if it cannot
+ * be read, -2 for "max".
+ */
+static inline long long read_num(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	if (!strncmp(buf, "max", 3))
+		return -2;
+	return strtoll(buf, NULL, 10);
+}
+
+/*
+ * parse_size: "4096", "0x1000", "64M", "2GiB", "1T" (K, M, G, T, P, E:
+ * powers of 1024) into bytes; false if it is not a size or overflows.
+ */
+static inline bool parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGTPE";
+	unsigned long long v;
+	const char *u;
+	char *end;
+	int shift = 0;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		v = strtoull(s + 2, &end, 16);
+	else
+		v = strtoull(s, &end, 10);
+	if (errno || end == s || (s[0] == '0' && end == s + 2))
+		return false;
+	if (*end) {
+		u = strchr(units, end[0] & ~0x20);
+		if (!u || !end[0])
+			return false;
+		shift = 10 * (int)(u - units + 1);
+		end++;
+		if (!strcmp(end, "iB") || !strcmp(end, "B") || !*end)
+			;
+		else
+			return false;
+		if (v > (UINT64_MAX >> shift))
+			return false;
+		v <<= shift;
+	}
+	*out = v;
+	return true;
+}
+
+#endif /* AOBJ_UTIL_H */
