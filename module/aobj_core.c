@@ -936,19 +936,10 @@ int aobj_core_init(void)
 		return err;
 	aobj_mnt = kern_mount(&aobj_fs_type);
 	if (IS_ERR(aobj_mnt)) {
-		err = PTR_ERR(aobj_mnt);
-		goto err_cache;
+		aobj_swmap_cache_exit();
+		return PTR_ERR(aobj_mnt);
 	}
-	err = aobj_swap_init();
-	if (err)
-		goto err_mnt;
 	return 0;
-
-err_mnt:
-	kern_unmount(aobj_mnt);
-err_cache:
-	aobj_swmap_cache_exit();
-	return err;
 }
 
 void aobj_core_exit(void)

@@ -535,11 +535,6 @@ u32 aobj_swap_list(struct aobj_swapdev_info *info, u32 room)
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swap_list);
 
-int aobj_swap_init(void)
-{
-	return 0;
-}
-
 /* => no object is left, so no slot is in use. */
 void aobj_swap_exit(void)
 {

@@ -28,7 +28,6 @@ int aobj_swap_off(int start, int end, u64 *lost);
 int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf);
 #endif
 
-int aobj_swap_init(void);
 void aobj_swap_exit(void);
 
 #endif /* _AOBJ_SWAP_H */
