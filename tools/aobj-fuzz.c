@@ -75,38 +75,6 @@ static bool in_set(int err, const int *set)
 	return false;
 }
 
-static const char *ename(int e)
-{
-	static char buf[16];
-
-	switch (e) {
-	case 0: return "success";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EIO: return "EIO";
-	case ENXIO: return "ENXIO";
-	case EBADF: return "EBADF";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case ENOTBLK: return "ENOTBLK";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case ENODEV: return "ENODEV";
-	case EINVAL: return "EINVAL";
-	case ENOTTY: return "ENOTTY";
-	case EFBIG: return "EFBIG";
-	case ENOSPC: return "ENOSPC";
-	case ENAMETOOLONG: return "ENAMETOOLONG";
-	case EIDRM: return "EIDRM";
-	case E2BIG: return "E2BIG";
-	case ELOOP: return "ELOOP";
-	case ENOTDIR: return "ENOTDIR";
-	}
-	snprintf(buf, sizeof(buf), "errno %d", e);
-	return buf;
-}
-
 /*
  * result: account for one call that returned @err (0 or an errno);
  * @set: what was allowed.  Returns true if @err is in @set.
@@ -128,7 +96,7 @@ static bool result(int err, const int *set, const char *fmt, ...)
 			va_start(ap, fmt);
 			vsnprintf(what, sizeof(what), fmt, ap);
 			va_end(ap);
-			printf("fuzz: %s: %s\n", what, ename(err));
+			printf("fuzz: %s: %s\n", what, errno_name(err));
 		}
 		return true;
 	}
@@ -138,8 +106,8 @@ static bool result(int err, const int *set, const char *fmt, ...)
 	va_end(ap);
 	for (p = set; *p >= 0; p++)
 		snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s",
-			 p == set ? "" : "|", ename(*p));
-	printf("fuzz: UNEXPECTED: %s: got %s, expected %s\n", what, ename(err),
+			 p == set ? "" : "|", errno_name(*p));
+	printf("fuzz: UNEXPECTED: %s: got %s, expected %s\n", what, errno_name(err),
 	       want);
 	fflush(stdout);
 	return false;

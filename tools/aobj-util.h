@@ -75,4 +75,36 @@ static inline bool parse_size(const char *s, uint64_t *out)
 	return true;
 }
 
+/* errno_name: "EINVAL" for EINVAL, strerror() for the rare others. */
+static inline const char *errno_name(int e)
+{
+	switch (e) {
+	case 0: return "success";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case EIO: return "EIO";
+	case ENXIO: return "ENXIO";
+	case EBADF: return "EBADF";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case ENOTBLK: return "ENOTBLK";
+	case EBUSY: return "EBUSY";
+	case EEXIST: return "EEXIST";
+	case ENODEV: return "ENODEV";
+	case EINVAL: return "EINVAL";
+	case ENOTTY: return "ENOTTY";
+	case EFBIG: return "EFBIG";
+	case ENOSPC: return "ENOSPC";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case EIDRM: return "EIDRM";
+	case E2BIG: return "E2BIG";
+	case ELOOP: return "ELOOP";
+	case ENOTDIR: return "ENOTDIR";
+	case EOVERFLOW: return "EOVERFLOW";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	default: return strerror(e);
+	}
+}
+
 #endif /* AOBJ_UTIL_H */

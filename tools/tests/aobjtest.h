@@ -40,6 +40,8 @@
 
 #include <linux/aobj.h>
 
+#include "../aobj-util.h"
+
 /* Everything here is static; a test need not use all of it. */
 #define T_API		static __attribute__((unused))
 
@@ -98,33 +100,6 @@ T_API void t_diag(const char *fmt, ...)
 	putchar('\n');
 }
 
-T_API const char *t_errname(int e)
-{
-	switch (e) {
-	case 0: return "success";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EIO: return "EIO";
-	case ENXIO: return "ENXIO";
-	case EBADF: return "EBADF";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case ENODEV: return "ENODEV";
-	case EINVAL: return "EINVAL";
-	case ENOTTY: return "ENOTTY";
-	case EFBIG: return "EFBIG";
-	case ENOSPC: return "ENOSPC";
-	case EIDRM: return "EIDRM";
-	case E2BIG: return "E2BIG";
-	case EOVERFLOW: return "EOVERFLOW";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	default: return strerror(e);
-	}
-}
-
 /*
  * t_check_errno: a call returned @ret with errno @err; it should have failed
  * with @want (or succeeded, for want == 0).
@@ -139,8 +114,8 @@ T_API bool t_check_errno(long ret, int err, int want, const char *fmt, ...)
 	t_vreport(ok, fmt, ap);
 	va_end(ap);
 	if (!ok)
-		t_diag("expected %s, got %s (ret %ld)", t_errname(want),
-		       ret == -1 ? t_errname(err) : "success", ret);
+		t_diag("expected %s, got %s (ret %ld)", errno_name(want),
+		       ret == -1 ? errno_name(err) : "success", ret);
 	return ok;
 }
 

@@ -163,7 +163,7 @@ int main(void)
 	/* swapon(2) says ENOENT; lookup_bdev() says EINVAL for "". */
 	if (!t_check(r == -1 && (errno == ENOENT || errno == EINVAL),
 		     "SWAPON empty path -> ENOENT or EINVAL"))
-		t_diag("got %s", r ? t_errname(errno) : "success");
+		t_diag("got %s", r ? errno_name(errno) : "success");
 	on.path = (uintptr_t)"/dev/null";
 	r = swapon_cmd(&on);
 	t_check_errno(r, errno, ENOTBLK, "SWAPON /dev/null -> ENOTBLK");
@@ -188,7 +188,7 @@ int main(void)
 		r = swapon_cmd(&on);
 		if (!t_check(r == -1 && (errno == EINVAL || errno == ENAMETOOLONG),
 			     "SWAPON path longer than PATH_MAX -> EINVAL or ENAMETOOLONG"))
-			t_diag("got %s", r ? t_errname(errno) : "success");
+			t_diag("got %s", r ? errno_name(errno) : "success");
 		free(longpath);
 	}
 	T_EQ(sw_swaps(NULL, 0), nswaps0, "nothing swapped on by the failed calls");

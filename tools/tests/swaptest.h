@@ -80,7 +80,7 @@ T_API void sw_swapon_or_bail(const char *path, int prio)
 	int err = sw_swapon(path, prio);
 
 	if (err)
-		t_bail("SWAPON %s: %s", path, t_errname(-err));
+		t_bail("SWAPON %s: %s", path, errno_name(-err));
 }
 
 /* SWAPOFF of a tracked device: 0 or -errno. */
