@@ -17,7 +17,9 @@
 #include <linux/highmem.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/limits.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
@@ -36,12 +38,14 @@
  * @map: the map
  * @live: @map is initialised and not yet destroyed
  * @alloc_calls: calls of aobj_swcluster_alloc() seen by a stub
+ * @insert_calls: calls of aobj_swcluster_insert() seen by a stub
  */
 struct swmap_ctx {
 	struct mutex lock; /* protects @map, as the object lock would */
 	struct aobj_swmap map;
 	bool live;
 	int alloc_calls;
+	int insert_calls;
 };
 
 static void swmap_ctx_release(void *data)
@@ -88,43 +92,50 @@ static int sm_set(struct swmap_ctx *ctx, pgoff_t idx, int slot)
 	return old;
 }
 
-/* aobj_swmap_next() from @from; ULONG_MAX if nothing is found. */
-static pgoff_t sm_next(struct swmap_ctx *ctx, int start, int end, pgoff_t from)
+/* aobj_swmap_next() over [@from, @last]; ULONG_MAX if nothing is found. */
+static pgoff_t sm_next_to(struct swmap_ctx *ctx, int start, int end,
+			  pgoff_t from, pgoff_t last)
 {
 	pgoff_t idx = from;
 	bool found;
 
 	mutex_lock(&ctx->lock);
-	found = aobj_swmap_next(&ctx->map, start, end, &idx, ULONG_MAX);
+	found = aobj_swmap_next(&ctx->map, start, end, &idx, last);
 	mutex_unlock(&ctx->lock);
 	return found ? idx : ULONG_MAX;
 }
 
+/* aobj_swmap_next() from @from; ULONG_MAX if nothing is found. */
+static pgoff_t sm_next(struct swmap_ctx *ctx, int start, int end, pgoff_t from)
+{
+	return sm_next_to(ctx, start, end, from, ULONG_MAX);
+}
+
 /*
- * sm_clusters: the number of clusters on the bucket lists of a hashed map,
- * checking on the way that each is in its bucket, is not empty and counts
- * its slots right, and that the slots add up to nr_slots and nr_bad.
+ * sm_clusters: the number of clusters in a clustered map, checking on the
+ * way that each lies within the object, is not empty and counts its slots
+ * right, and that the slots add up to nr_slots and nr_bad.
  */
 static unsigned long sm_clusters(struct kunit *test, struct swmap_ctx *ctx)
 {
-	unsigned long i, n = 0, slots = 0, bad = 0;
+	unsigned long tag, n = 0, slots = 0, bad = 0;
 	struct aobj_swcluster *c;
 	int j, count;
 
 	mutex_lock(&ctx->lock);
-	for (i = 0; i <= ctx->map.mask; i++) {
-		hlist_for_each_entry(c, &ctx->map.buckets[i], link) {
-			count = 0;
-			for (j = 0; j < AOBJ_SWHASH_CLUSTER_SIZE; j++) {
-				count += c->slots[j] != 0;
-				bad += c->slots[j] == SWSLOT_BAD;
-			}
-			KUNIT_EXPECT_EQ(test, c->tag & ctx->map.mask, i);
-			KUNIT_EXPECT_GT(test, c->count, 0);
-			KUNIT_EXPECT_EQ(test, c->count, count);
-			slots += count;
-			n++;
+	KUNIT_EXPECT_NULL(test, ctx->map.array);
+	xa_for_each(&ctx->map.clusters, tag, c) {
+		count = 0;
+		for (j = 0; j < AOBJ_SWHASH_CLUSTER_SIZE; j++) {
+			count += c->slots[j] != 0;
+			bad += c->slots[j] == SWSLOT_BAD;
 		}
+		KUNIT_EXPECT_LT(test, tag << AOBJ_SWHASH_CLUSTER_SHIFT,
+				ctx->map.pages);
+		KUNIT_EXPECT_GT(test, c->count, 0);
+		KUNIT_EXPECT_EQ(test, c->count, count);
+		slots += count;
+		n++;
 	}
 	KUNIT_EXPECT_EQ(test, slots, ctx->map.nr_slots);
 	KUNIT_EXPECT_EQ(test, bad, ctx->map.nr_bad);
@@ -142,6 +153,17 @@ static struct aobj_swcluster *swcluster_alloc_fail(void)
 	return NULL;
 }
 
+/* Stub: count the call and fail, as an xarray node GFP_NOWAIT cannot get. */
+static int swcluster_insert_fail(struct xarray *clusters, pgoff_t tag,
+				 struct aobj_swcluster *c)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct swmap_ctx *ctx = test->priv;
+
+	ctx->insert_calls++;
+	return -ENOMEM;
+}
+
 /* Stub: count the call and allocate for real. */
 static struct aobj_swcluster *swcluster_alloc_count(void)
 {
@@ -157,42 +179,29 @@ static struct aobj_swcluster *swcluster_alloc_count(void)
 	return c;
 }
 
-static void swmap_nbuckets_test(struct kunit *test)
-{
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(65), 4UL);
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(79), 4UL);
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(80), 8UL);
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(100), 8UL);
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(1000), 64UL);
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(2048), 128UL);
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(2049), 128UL);
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(2064), 256UL);
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(4096), 256UL);
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(4097), 256UL);
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(100000), 256UL);
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(1UL << 20), 256UL);
-	KUNIT_EXPECT_EQ(test, aobj_swmap_nbuckets(INT_MAX), 256UL);
-}
-
 static void swmap_mode_boundary_test(struct kunit *test)
 {
 	struct swmap_ctx *ctx;
 
 	ctx = swmap_setup(test, 1);
-	KUNIT_EXPECT_FALSE(test, aobj_swmap_hashed(&ctx->map));
+	KUNIT_EXPECT_FALSE(test, aobj_swmap_clustered(&ctx->map));
+	KUNIT_EXPECT_NOT_NULL(test, ctx->map.array);
 
 	ctx = swmap_setup(test, AOBJ_SWHASH_THRESHOLD);
 	KUNIT_EXPECT_EQ(test, AOBJ_SWHASH_THRESHOLD, 64);
-	KUNIT_EXPECT_FALSE(test, aobj_swmap_hashed(&ctx->map));
+	KUNIT_EXPECT_FALSE(test, aobj_swmap_clustered(&ctx->map));
+	KUNIT_EXPECT_NOT_NULL(test, ctx->map.array);
 	KUNIT_EXPECT_EQ(test, ctx->map.pages, 64UL);
 
+	/* Above the threshold nothing is allocated before the first slot. */
 	ctx = swmap_setup(test, AOBJ_SWHASH_THRESHOLD + 1);
-	KUNIT_EXPECT_TRUE(test, aobj_swmap_hashed(&ctx->map));
-	KUNIT_EXPECT_EQ(test, ctx->map.mask + 1, 4UL);
+	KUNIT_EXPECT_TRUE(test, aobj_swmap_clustered(&ctx->map));
+	KUNIT_EXPECT_NULL(test, ctx->map.array);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->map.clusters));
 
 	ctx = swmap_setup(test, 100000);
-	KUNIT_EXPECT_TRUE(test, aobj_swmap_hashed(&ctx->map));
-	KUNIT_EXPECT_EQ(test, ctx->map.mask + 1, 256UL);
+	KUNIT_EXPECT_TRUE(test, aobj_swmap_clustered(&ctx->map));
+	KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->map.clusters));
 	KUNIT_EXPECT_EQ(test, ctx->map.nr_slots, 0UL);
 	KUNIT_EXPECT_EQ(test, ctx->map.nr_bad, 0UL);
 }
@@ -254,7 +263,7 @@ static void swmap_set_find_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sm_set(ctx, idx[n - 1], SWSLOT_BAD), 7);
 	KUNIT_EXPECT_EQ(test, ctx->map.nr_bad, 1UL);
 	KUNIT_EXPECT_EQ(test, ctx->map.nr_slots, (unsigned long)n);
-	if (aobj_swmap_hashed(&ctx->map))
+	if (aobj_swmap_clustered(&ctx->map))
 		KUNIT_EXPECT_EQ(test, sm_clusters(test, ctx), (unsigned long)n);
 
 	/* Clearing returns the old slot and uncounts it. */
@@ -267,15 +276,15 @@ static void swmap_set_find_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->map.nr_bad, 0UL);
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_EQ(test, sm_find(ctx, idx[i]), 0);
-	if (aobj_swmap_hashed(&ctx->map))
+	if (aobj_swmap_clustered(&ctx->map))
 		KUNIT_EXPECT_EQ(test, sm_clusters(test, ctx), 0UL);
 }
 
-/* Hash mode: clusters of 16 pages, bucket chains, freeing when empty. */
+/* Cluster mode: clusters of 16 pages, allocated and freed one by one. */
 static void swmap_clusters_test(struct kunit *test)
 {
 	struct swmap_ctx *ctx = swmap_setup(test, 100000);
-	/* 256 buckets: tags 0, 256 and 512 share bucket 0. */
+	/* Tags 256 and 512: clusters far from the first ones. */
 	const pgoff_t b1 = 256 * AOBJ_SWHASH_CLUSTER_SIZE;
 	const pgoff_t b2 = 512 * AOBJ_SWHASH_CLUSTER_SIZE;
 
@@ -313,7 +322,7 @@ static void swmap_clusters_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sm_set(ctx, 0, 0), 1);
 	KUNIT_EXPECT_EQ(test, sm_clusters(test, ctx), 5UL);
 	KUNIT_EXPECT_EQ(test, sm_find(ctx, 15), 2);
-	/* ...and goes with the last one; its bucket neighbours stay. */
+	/* ...and goes with the last one; the other clusters stay. */
 	KUNIT_EXPECT_EQ(test, sm_set(ctx, 15, 0), 2);
 	KUNIT_EXPECT_EQ(test, sm_clusters(test, ctx), 4UL);
 	KUNIT_EXPECT_EQ(test, sm_find(ctx, b1), 4);
@@ -475,18 +484,228 @@ static void swmap_next_array_test(struct kunit *test)
 	swmap_next_check(test, swmap_setup(test, 64), at);
 }
 
-static void swmap_next_hashed_test(struct kunit *test)
+static void swmap_next_clustered_test(struct kunit *test)
 {
-	/* Mid-cluster, next cluster, far away (same bucket as 0), last page. */
+	/* Mid-cluster, next cluster, far away, last page. */
 	static const pgoff_t at[] = { 5, 17, 4096 + 3, 99999 };
 	/* 1000 pages: the last cluster is half beyond the object. */
 	static const pgoff_t at_small[] = { 0, 15, 500, 999 };
-	/* 65 pages: the smallest hashed map, slots at both ends. */
+	/* 65 pages: the smallest clustered map, slots at both ends. */
 	static const pgoff_t at_min[] = { 0, 1, 63, 64 };
 
 	swmap_next_check(test, swmap_setup(test, 100000), at);
 	swmap_next_check(test, swmap_setup(test, 1000), at_small);
 	swmap_next_check(test, swmap_setup(test, 65), at_min);
+}
+
+/* Objects up to INT_MAX pages: far-apart slots, the last cluster partial. */
+static const pgoff_t swmap_large_sizes[] = { 1UL << 20, INT_MAX };
+
+KUNIT_ARRAY_PARAM(swmap_large, swmap_large_sizes, swmap_size_desc);
+
+/* A large sparse map holds a cluster per cluster used, and no more. */
+static void swmap_large_test(struct kunit *test)
+{
+	const pgoff_t pages = *(const pgoff_t *)test->param_value;
+	struct swmap_ctx *ctx = swmap_setup(test, pages);
+	/* Ascending, one per cluster: ends, next cluster, middle, next to last. */
+	const pgoff_t at[] = { 0, 16, pages / 2 + 7, pages - 17, pages - 1 };
+	const int n = ARRAY_SIZE(at);
+	const pgoff_t none = ULONG_MAX;
+	int i;
+
+	kunit_activate_static_stub(test, aobj_swcluster_alloc,
+				   swcluster_alloc_count);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->map.clusters));
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, sm_set(ctx, at[i], 1000 + i), 0);
+	KUNIT_EXPECT_EQ(test, ctx->alloc_calls, n);
+	KUNIT_EXPECT_EQ(test, sm_clusters(test, ctx), (unsigned long)n);
+	KUNIT_EXPECT_EQ(test, ctx->map.nr_slots, (unsigned long)n);
+
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, sm_find(ctx, at[i]), 1000 + i);
+		if (at[i] > 0)
+			KUNIT_EXPECT_EQ(test, sm_find(ctx, at[i] - 1), 0);
+		if (at[i] + 1 < pages)
+			KUNIT_EXPECT_EQ(test, sm_find(ctx, at[i] + 1), 0);
+	}
+	KUNIT_EXPECT_EQ(test, sm_find(ctx, pages / 4), 0);
+
+	/* In index order, skipping the empty tags between clusters. */
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, sm_next(ctx, 1, INT_MAX, at[i]), at[i]);
+		KUNIT_EXPECT_EQ(test, sm_next(ctx, 1, INT_MAX, at[i] + 1),
+				i + 1 < n ? at[i + 1] : none);
+	}
+
+	/* @last bounds the walk, also in the middle of a cluster. */
+	KUNIT_EXPECT_EQ(test, sm_next_to(ctx, 1, INT_MAX, 1, 15), none);
+	KUNIT_EXPECT_EQ(test, sm_next_to(ctx, 1, INT_MAX, 1, 16), at[1]);
+	KUNIT_EXPECT_EQ(test, sm_next_to(ctx, 1, INT_MAX, 17, at[2] - 1), none);
+	KUNIT_EXPECT_EQ(test, sm_next_to(ctx, 1, INT_MAX, 17, at[2]), at[2]);
+	KUNIT_EXPECT_EQ(test, sm_next_to(ctx, 1, INT_MAX, at[2] - 3, at[2]),
+			at[2]);
+	KUNIT_EXPECT_EQ(test, sm_next_to(ctx, 1, INT_MAX, at[3], at[3]), at[3]);
+	KUNIT_EXPECT_EQ(test, sm_next_to(ctx, 1, INT_MAX, at[3] + 1, pages - 2),
+			none);
+	KUNIT_EXPECT_EQ(test, sm_next_to(ctx, 1, INT_MAX, at[2], at[1]), none);
+
+	/* Cleared in another order, each cluster goes with its slot. */
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, sm_set(ctx, at[(i + 2) % n], 0),
+				1000 + (i + 2) % n);
+		KUNIT_EXPECT_EQ(test, sm_clusters(test, ctx),
+				(unsigned long)(n - i - 1));
+	}
+	KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->map.clusters));
+	KUNIT_EXPECT_EQ(test, sm_next(ctx, SWSLOT_BAD, INT_MAX, 0), none);
+	KUNIT_EXPECT_EQ(test, ctx->alloc_calls, n);
+}
+
+/*
+ * next() across many clusters set in scrambled order: index order all the
+ * same, and a walk that clears each slot it finds, as the pagein of
+ * swapoff does, empties the map.
+ */
+static void swmap_next_order_test(struct kunit *test)
+{
+	const pgoff_t pages = 1UL << 20;
+	struct swmap_ctx *ctx = swmap_setup(test, pages);
+	const pgoff_t n = 4096;		/* every 16th cluster */
+	pgoff_t k, p, idx;
+
+	/* Cluster p * 16 holds slot p + 1 at page p % 16 of it. */
+	for (k = 0; k < n; k++) {
+		p = (k * 97) % n;	/* 97 and n coprime: a permutation */
+		KUNIT_ASSERT_EQ(test, sm_set(ctx, p * 256 + p % 16, p + 1), 0);
+	}
+	KUNIT_EXPECT_EQ(test, sm_clusters(test, ctx), n);
+
+	idx = 0;
+	for (p = 0; p < n; p++, idx++) {
+		idx = sm_next(ctx, 1, INT_MAX, idx);
+		KUNIT_ASSERT_EQ(test, idx, p * 256 + p % 16);
+		KUNIT_ASSERT_EQ(test, sm_find(ctx, idx), (int)p + 1);
+	}
+	KUNIT_EXPECT_EQ(test, sm_next(ctx, 1, INT_MAX, idx), ULONG_MAX);
+
+	/* Slots [2001, 2003): pages 2000 and 2001 only. */
+	KUNIT_EXPECT_EQ(test, sm_next(ctx, 2001, 2003, 0), 2000UL * 256);
+	KUNIT_EXPECT_EQ(test, sm_next(ctx, 2001, 2003, 2000 * 256 + 1),
+			2001UL * 256 + 1);
+	KUNIT_EXPECT_EQ(test, sm_next(ctx, 2001, 2003, 2001 * 256 + 2),
+			ULONG_MAX);
+
+	idx = 0;
+	for (p = 0; p < n; p++) {
+		idx = sm_next(ctx, 1, INT_MAX, idx);
+		KUNIT_ASSERT_EQ(test, idx, p * 256 + p % 16);
+		KUNIT_ASSERT_EQ(test, sm_set(ctx, idx, 0), (int)p + 1);
+	}
+	KUNIT_EXPECT_EQ(test, sm_next(ctx, SWSLOT_BAD, INT_MAX, 0), ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, ctx->map.nr_slots, 0UL);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->map.clusters));
+}
+
+/* The xarray cannot store a new cluster: -ENOMEM, the cluster freed. */
+static void swmap_insert_enomem_test(struct kunit *test)
+{
+	struct swmap_ctx *ctx = swmap_setup(test, 1000);
+
+	KUNIT_EXPECT_EQ(test, sm_set(ctx, 5, 7), 0);
+
+	kunit_activate_static_stub(test, aobj_swcluster_alloc,
+				   swcluster_alloc_count);
+	kunit_activate_static_stub(test, aobj_swcluster_insert,
+				   swcluster_insert_fail);
+	KUNIT_EXPECT_EQ(test, sm_set(ctx, 500, 9), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, ctx->alloc_calls, 1);
+	KUNIT_EXPECT_EQ(test, ctx->insert_calls, 1);
+	KUNIT_EXPECT_EQ(test, sm_find(ctx, 500), 0);
+	KUNIT_EXPECT_EQ(test, sm_set(ctx, 999, SWSLOT_BAD), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, sm_find(ctx, 999), 0);
+	KUNIT_EXPECT_EQ(test, ctx->map.nr_slots, 1UL);
+	KUNIT_EXPECT_EQ(test, ctx->map.nr_bad, 0UL);
+	KUNIT_EXPECT_EQ(test, sm_clusters(test, ctx), 1UL);
+
+	/* An existing cluster is neither allocated nor stored again. */
+	KUNIT_EXPECT_EQ(test, sm_set(ctx, 6, 8), 0);
+	KUNIT_EXPECT_EQ(test, ctx->alloc_calls, 2);
+	KUNIT_EXPECT_EQ(test, ctx->insert_calls, 2);
+	KUNIT_EXPECT_EQ(test, sm_find(ctx, 6), 8);
+
+	/* Once the xarray can grow again, the same set works. */
+	kunit_deactivate_static_stub(test, aobj_swcluster_insert);
+	KUNIT_EXPECT_EQ(test, sm_set(ctx, 500, 9), 0);
+	KUNIT_EXPECT_EQ(test, sm_find(ctx, 500), 9);
+	KUNIT_EXPECT_EQ(test, ctx->alloc_calls, 3);
+	KUNIT_EXPECT_EQ(test, sm_clusters(test, ctx), 2UL);
+}
+
+/* Fully populated maps of 512 MiB and 2 GiB objects; powers of two. */
+static const pgoff_t swmap_full_sizes[] = { 131072, 524288 };
+
+KUNIT_ARRAY_PARAM(swmap_full, swmap_full_sizes, swmap_size_desc);
+
+/*
+ * Every page has a slot: each is found, in scrambled order, and next()
+ * visits them all in order; clearing them all frees every cluster.  The
+ * time per lookup is reported for information: with the seed's hash it
+ * grew with the object.
+ */
+static void swmap_full_test(struct kunit *test)
+{
+	const pgoff_t pages = *(const pgoff_t *)test->param_value;
+	struct swmap_ctx *ctx = swmap_setup(test, pages);
+	unsigned long wrong = 0;
+	pgoff_t i, idx;
+	u64 t;
+
+	mutex_lock(&ctx->lock);
+	for (i = 0; i < pages; i++) {
+		if (aobj_swmap_set(&ctx->map, i, i + 1))
+			wrong++;
+		if (!(i % 1024))
+			cond_resched();
+	}
+	t = ktime_get_ns();
+	for (i = 0; i < pages; i++) {
+		/* An odd multiplier permutes the indices modulo a power of 2. */
+		idx = (i * 40503) & (pages - 1);
+		if (aobj_swmap_find(&ctx->map, idx) != (int)idx + 1)
+			wrong++;
+		if (!(i % 1024))
+			cond_resched();
+	}
+	t = ktime_get_ns() - t;
+	for (i = 0, idx = 0; i < pages; i++, idx++) {
+		if (!aobj_swmap_next(&ctx->map, 1, INT_MAX, &idx, ULONG_MAX) ||
+		    idx != i) {
+			wrong++;
+			break;
+		}
+	}
+	mutex_unlock(&ctx->lock);
+	KUNIT_EXPECT_EQ(test, wrong, 0UL);
+	KUNIT_EXPECT_EQ(test, ctx->map.nr_slots, pages);
+	KUNIT_EXPECT_EQ(test, sm_clusters(test, ctx),
+			pages / AOBJ_SWHASH_CLUSTER_SIZE);
+	kunit_info(test, "%lu pages: %llu ns per aobj_swmap_find()\n",
+		   pages, div64_u64(t, pages));
+
+	mutex_lock(&ctx->lock);
+	for (i = 0; i < pages; i++) {
+		idx = (i * 40503) & (pages - 1);
+		if (aobj_swmap_set(&ctx->map, idx, 0) != (int)idx + 1)
+			wrong++;
+		if (!(i % 1024))
+			cond_resched();
+	}
+	mutex_unlock(&ctx->lock);
+	KUNIT_EXPECT_EQ(test, wrong, 0UL);
+	KUNIT_EXPECT_EQ(test, ctx->map.nr_slots, 0UL);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->map.clusters));
 }
 
 #define DROP_MAX_SLOT	256
@@ -552,16 +771,20 @@ static void swmap_destroy_test(struct kunit *test)
 }
 
 static struct kunit_case aobj_swmap_cases[] = {
-	KUNIT_CASE(swmap_nbuckets_test),
 	KUNIT_CASE(swmap_mode_boundary_test),
 	KUNIT_CASE_PARAM(swmap_set_find_test, swmap_size_gen_params),
 	KUNIT_CASE(swmap_clusters_test),
+	KUNIT_CASE_PARAM(swmap_large_test, swmap_large_gen_params),
 	KUNIT_CASE(swmap_clear_absent_test),
 	KUNIT_CASE(swmap_enomem_test),
+	KUNIT_CASE(swmap_insert_enomem_test),
 	KUNIT_CASE(swmap_array_no_alloc_test),
 	KUNIT_CASE(swmap_next_array_test),
-	KUNIT_CASE(swmap_next_hashed_test),
+	KUNIT_CASE(swmap_next_clustered_test),
+	KUNIT_CASE(swmap_next_order_test),
 	KUNIT_CASE_PARAM(swmap_destroy_test, swmap_size_gen_params),
+	KUNIT_CASE_PARAM_ATTR(swmap_full_test, swmap_full_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 

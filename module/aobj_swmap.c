@@ -4,17 +4,18 @@
  * uao_set_swslot() of NetBSD's uvm_aobj.c.
  *
  * Differences from the seed, each deliberate:
- * - a cluster that cannot be allocated makes aobj_swmap_set() return
- *   -ENOMEM, which cannot be confused with an old slot of SWSLOT_BAD (the
- *   seed returns -1 for both);
+ * - the clusters of a large object are in an xarray indexed by tag, not in
+ *   a hash of at most 256 buckets whose chains grow with the object (see
+ *   aobj_swmap.h);
+ * - a cluster that cannot be allocated (or stored in the xarray) makes
+ *   aobj_swmap_set() return -ENOMEM, which cannot be confused with an old
+ *   slot of SWSLOT_BAD (the seed returns -1 for both);
  * - the map counts its non-zero slots, so that STAT does not walk it;
  * - NOSWAP is the object's business: such objects never set a slot.
  */
 
 #include <kunit/static_stub.h>
 #include <kunit/visibility.h>
-#include <linux/hash.h>
-#include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/slab.h>
 
@@ -25,20 +26,13 @@ static struct kmem_cache *aobj_swcluster_cache;
 #define AOBJ_SWHASH_TAG(idx)	((idx) >> AOBJ_SWHASH_CLUSTER_SHIFT)
 #define AOBJ_SWHASH_SLOT(idx)	((idx) & (AOBJ_SWHASH_CLUSTER_SIZE - 1))
 
-/**
- * aobj_swmap_nbuckets - number of hash buckets for an object of @pages pages
- * @pages: object size in pages, above AOBJ_SWHASH_THRESHOLD
- *
- * min(pages >> 4, 256), rounded up to a power of two as hashinit() does.
+/*
+ * Clusters and xarray nodes are allocated with the object locked, possibly
+ * from reclaim (pageout sets slots), so they must not sleep or recurse into
+ * reclaim; a failure is an -ENOMEM the caller copes with.  Nothing is
+ * charged to a memcg: the allocating task is whoever pages the object out.
  */
-unsigned long aobj_swmap_nbuckets(pgoff_t pages)
-{
-	pgoff_t n = min_t(pgoff_t, pages >> AOBJ_SWHASH_CLUSTER_SHIFT,
-			  AOBJ_SWHASH_MAXBUCKETS);
-
-	return roundup_pow_of_two(max_t(pgoff_t, n, 1));
-}
-EXPORT_SYMBOL_IF_KUNIT(aobj_swmap_nbuckets);
+#define AOBJ_SWMAP_GFP		(GFP_NOWAIT | __GFP_NOWARN)
 
 /**
  * aobj_swmap_init - set up an empty map for an object of @pages pages
@@ -55,24 +49,12 @@ int aobj_swmap_init(struct aobj_swmap *map, pgoff_t pages, struct mutex *lock)
 	map->nr_slots = 0;
 	map->nr_bad = 0;
 	map->lock = lock;
-	if (aobj_swmap_hashed(map)) {
-		unsigned long i, n = aobj_swmap_nbuckets(pages);
-
-		map->buckets = kvmalloc_array(n, sizeof(*map->buckets),
-					      GFP_KERNEL_ACCOUNT);
-		if (!map->buckets)
-			return -ENOMEM;
-		for (i = 0; i < n; i++)
-			INIT_HLIST_HEAD(&map->buckets[i]);
-		map->mask = n - 1;
-	} else {
-		map->array = kcalloc(pages, sizeof(*map->array),
-				     GFP_KERNEL_ACCOUNT);
-		if (!map->array)
-			return -ENOMEM;
-		map->mask = 0;
-	}
-	return 0;
+	map->array = NULL;
+	xa_init(&map->clusters);
+	if (aobj_swmap_clustered(map))
+		return 0;
+	map->array = kcalloc(pages, sizeof(*map->array), GFP_KERNEL_ACCOUNT);
+	return map->array ? 0 : -ENOMEM;
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swmap_init);
 
@@ -87,22 +69,19 @@ EXPORT_SYMBOL_IF_KUNIT(aobj_swmap_init);
 void aobj_swmap_destroy(struct aobj_swmap *map,
 			void (*drop)(int slot, void *arg), void *arg)
 {
+	struct aobj_swcluster *c;
 	unsigned long i;
 	int j;
 
-	if (aobj_swmap_hashed(map)) {
-		for (i = 0; i <= map->mask; i++) {
-			struct aobj_swcluster *c;
-			struct hlist_node *next;
-
-			hlist_for_each_entry_safe(c, next, &map->buckets[i], link) {
-				for (j = 0; j < AOBJ_SWHASH_CLUSTER_SIZE; j++)
-					if (c->slots[j] && drop)
-						drop(c->slots[j], arg);
-				kmem_cache_free(aobj_swcluster_cache, c);
-			}
+	if (aobj_swmap_clustered(map)) {
+		/* The walk goes by index: freeing the entries behind it is safe. */
+		xa_for_each(&map->clusters, i, c) {
+			for (j = 0; j < AOBJ_SWHASH_CLUSTER_SIZE; j++)
+				if (c->slots[j] && drop)
+					drop(c->slots[j], arg);
+			kmem_cache_free(aobj_swcluster_cache, c);
 		}
-		kvfree(map->buckets);
+		xa_destroy(&map->clusters);
 	} else {
 		for (i = 0; i < map->pages; i++)
 			if (map->array[i] && drop)
@@ -115,12 +94,6 @@ void aobj_swmap_destroy(struct aobj_swmap *map,
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swmap_destroy);
 
-static struct hlist_head *aobj_swmap_bucket(const struct aobj_swmap *map,
-					    pgoff_t idx)
-{
-	return &map->buckets[AOBJ_SWHASH_TAG(idx) & map->mask];
-}
-
 /*
  * aobj_swcluster_alloc: a zeroed cluster.  Called with the object locked,
  * possibly from reclaim, so it does not sleep; KUnit stubs it to fail.
@@ -128,34 +101,55 @@ static struct hlist_head *aobj_swmap_bucket(const struct aobj_swmap *map,
 VISIBLE_IF_KUNIT struct aobj_swcluster *aobj_swcluster_alloc(void)
 {
 	KUNIT_STATIC_STUB_REDIRECT(aobj_swcluster_alloc);
-	return kmem_cache_zalloc(aobj_swcluster_cache,
-				 GFP_NOWAIT | __GFP_NOWARN);
+	return kmem_cache_zalloc(aobj_swcluster_cache, AOBJ_SWMAP_GFP);
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swcluster_alloc);
 
 /*
+ * aobj_swcluster_insert: store cluster @c at @tag, where there is none.
+ * The xarray may need nodes, allocated like the cluster itself; KUnit
+ * stubs this to fail.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+VISIBLE_IF_KUNIT int aobj_swcluster_insert(struct xarray *clusters, pgoff_t tag,
+					   struct aobj_swcluster *c)
+{
+	KUNIT_STATIC_STUB_REDIRECT(aobj_swcluster_insert, clusters, tag, c);
+	return xa_insert(clusters, tag, c, AOBJ_SWMAP_GFP);
+}
+EXPORT_SYMBOL_IF_KUNIT(aobj_swcluster_insert);
+
+/*
  * aobj_swmap_cluster: find the cluster of page @idx; create it if @create.
+ * Clusters are only stored and erased under the owner's lock, so the one
+ * returned stays valid until that is dropped.
  *
  * => map's owner must be locked.
+ * Return: the cluster, or NULL if there is none (and @create is false, or
+ * it could not be allocated).
  */
-static struct aobj_swcluster *aobj_swmap_cluster(const struct aobj_swmap *map,
+static struct aobj_swcluster *aobj_swmap_cluster(struct aobj_swmap *map,
 						 pgoff_t idx, bool create)
 {
-	struct hlist_head *bucket = aobj_swmap_bucket(map, idx);
 	pgoff_t tag = AOBJ_SWHASH_TAG(idx);
 	struct aobj_swcluster *c;
+	int err;
 
-	hlist_for_each_entry(c, bucket, link)
-		if (c->tag == tag)
-			return c;
-	if (!create)
-		return NULL;
+	c = xa_load(&map->clusters, tag);
+	if (c || !create)
+		return c;
 
 	c = aobj_swcluster_alloc();
 	if (!c)
 		return NULL;
-	c->tag = tag;
-	hlist_add_head(&c->link, bucket);
+	err = aobj_swcluster_insert(&map->clusters, tag, c);
+	if (err) {
+		/* -EBUSY cannot be: @tag was empty, and we hold the lock. */
+		WARN_ON_ONCE(err != -ENOMEM);
+		kmem_cache_free(aobj_swcluster_cache, c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -167,16 +161,16 @@ static struct aobj_swcluster *aobj_swmap_cluster(const struct aobj_swmap *map,
  * => map's owner must be locked.
  * Return: the slot, 0 if none, or SWSLOT_BAD.
  */
-int aobj_swmap_find(const struct aobj_swmap *map, pgoff_t idx)
+int aobj_swmap_find(struct aobj_swmap *map, pgoff_t idx)
 {
 	struct aobj_swcluster *c;
 
 	lockdep_assert_held(map->lock);
 	if (WARN_ON_ONCE(idx >= map->pages))
 		return 0;
-	if (!aobj_swmap_hashed(map))
+	if (!aobj_swmap_clustered(map))
 		return map->array[idx];
-	c = aobj_swmap_cluster(map, idx, false);
+	c = xa_load(&map->clusters, AOBJ_SWHASH_TAG(idx));
 	return c ? c->slots[AOBJ_SWHASH_SLOT(idx)] : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swmap_find);
@@ -191,7 +185,8 @@ EXPORT_SYMBOL_IF_KUNIT(aobj_swmap_find);
  *
  * => map's owner must be locked.
  * Return: the old slot (0, a slot, or SWSLOT_BAD), or -ENOMEM if a cluster
- * was needed and could not be allocated (the map is then unchanged).
+ * was needed and could not be allocated or stored (the map is then
+ * unchanged).
  */
 int aobj_swmap_set(struct aobj_swmap *map, pgoff_t idx, int slot)
 {
@@ -202,7 +197,7 @@ int aobj_swmap_set(struct aobj_swmap *map, pgoff_t idx, int slot)
 	if (WARN_ON_ONCE(idx >= map->pages))
 		return 0;
 
-	if (aobj_swmap_hashed(map)) {
+	if (aobj_swmap_clustered(map)) {
 		c = aobj_swmap_cluster(map, idx, slot != 0);
 		if (!c)
 			return slot ? -ENOMEM : 0;
@@ -225,7 +220,8 @@ int aobj_swmap_set(struct aobj_swmap *map, pgoff_t idx, int slot)
 			c->count--;
 	}
 	if (c && !c->count) {
-		hlist_del(&c->link);
+		/* Erasing frees xarray nodes, it never allocates. */
+		xa_erase(&map->clusters, AOBJ_SWHASH_TAG(idx));
 		kmem_cache_free(aobj_swcluster_cache, c);
 	}
 	return old;
@@ -246,21 +242,24 @@ static bool aobj_slot_in(int slot, int start, int end)
  * @last: last page index to look at
  *
  * The walk goes by page index, so that it can resume after the caller
- * dropped the lock (the seed restarts from the first bucket instead).
+ * dropped the lock (the seed restarts from the first bucket instead); a
+ * large object's walk visits only its clusters, in tag order.
  *
  * => map's owner must be locked.
  * Return: true if a page was found.
  */
-bool aobj_swmap_next(const struct aobj_swmap *map, int start, int end,
+bool aobj_swmap_next(struct aobj_swmap *map, int start, int end,
 		     pgoff_t *idx, pgoff_t last)
 {
-	pgoff_t i = *idx;
+	struct aobj_swcluster *c;
+	pgoff_t i = *idx, first, tag;
+	unsigned int j, jlast;
 
 	lockdep_assert_held(map->lock);
 	if (!map->nr_slots)
 		return false;
 	last = min_t(pgoff_t, last, map->pages - 1);
-	if (!aobj_swmap_hashed(map)) {
+	if (!aobj_swmap_clustered(map)) {
 		for (; i <= last; i++) {
 			if (aobj_slot_in(map->array[i], start, end)) {
 				*idx = i;
@@ -270,18 +269,20 @@ bool aobj_swmap_next(const struct aobj_swmap *map, int start, int end,
 		return false;
 	}
 
-	while (i <= last) {
-		struct aobj_swcluster *c = aobj_swmap_cluster(map, i, false);
-		pgoff_t next = (AOBJ_SWHASH_TAG(i) + 1) << AOBJ_SWHASH_CLUSTER_SHIFT;
-
-		for (; c && i < next && i <= last; i++) {
-			if (aobj_slot_in(c->slots[AOBJ_SWHASH_SLOT(i)],
-					 start, end)) {
-				*idx = i;
+	if (i > last)
+		return false;
+	first = AOBJ_SWHASH_TAG(i);
+	xa_for_each_range(&map->clusters, tag, c, first, AOBJ_SWHASH_TAG(last)) {
+		/* Only the first and the last cluster can be partly in range. */
+		j = tag == first ? AOBJ_SWHASH_SLOT(i) : 0;
+		jlast = tag == AOBJ_SWHASH_TAG(last) ? AOBJ_SWHASH_SLOT(last) :
+			AOBJ_SWHASH_CLUSTER_SIZE - 1;
+		for (; j <= jlast; j++) {
+			if (aobj_slot_in(c->slots[j], start, end)) {
+				*idx = (tag << AOBJ_SWHASH_CLUSTER_SHIFT) + j;
 				return true;
 			}
 		}
-		i = next;
 	}
 	return false;
 }
