@@ -856,17 +856,62 @@ struct aobj_pagein_ctx {
 	u64 lost;
 };
 
+/* A run of consecutive slots to give back in one call. */
+struct aobj_slot_run {
+	int start;
+	int n;
+};
+
+static void aobj_slot_run_flush(struct aobj_slot_run *run)
+{
+	if (run->n)
+		aobj_swap_free(run->start, run->n);
+	run->n = 0;
+}
+
+static void aobj_slot_run_add(struct aobj_slot_run *run, int slot)
+{
+	if (run->n && slot != run->start + run->n)
+		aobj_slot_run_flush(run);
+	if (!run->n)
+		run->start = slot;
+	run->n++;
+}
+
+/*
+ * aobj_pagein_resident: the page at @index is resident and locked, and its
+ * slot is being drained: memory now holds the only copy.  The slot goes to
+ * @run.
+ * => obj must be locked.
+ */
+static void aobj_pagein_resident(struct aobj *obj, pgoff_t index,
+				 struct folio *folio, struct aobj_slot_run *run)
+{
+	int slot;
+
+	lockdep_assert_held(&obj->lock);
+	folio_mark_dirty(folio);
+	slot = aobj_swmap_set(&obj->swmap, index, 0);
+	if (slot > 0)
+		aobj_slot_run_add(run, slot);
+	aobj_lru_deactivate(obj, folio);
+	folio_unlock(folio);
+}
+
 /*
  * aobj_pagein: page in every page of @obj whose slot is in the context's
  * range (the seed's uao_pagein and uao_pagein_page): read it, make it
  * dirty and resident, release the slot.  A page that cannot be read is
- * marked bad by aobj_get() and counted as lost.
+ * marked bad by aobj_get() and counted as lost.  Pages that are already
+ * resident (those aobj_get()'s readahead brought with the previous one)
+ * are done under the same lock hold, and their slots freed by runs.
  *
  * => nothing locked; the caller holds a reference on @obj.
  */
 static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 {
 	struct aobj_pagein_ctx *ctx = container_of(walk, struct aobj_pagein_ctx, walk);
+	struct aobj_slot_run run = { };
 	struct folio *folio;
 	pgoff_t index = 0;
 	int err = 0;
@@ -874,17 +919,33 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 	mutex_lock(&obj->lock);
 	while (aobj_swmap_next(&obj->swmap, ctx->start, ctx->end, &index,
 			       ULONG_MAX)) {
+		if (need_resched()) {
+			aobj_slot_run_flush(&run);
+			mutex_unlock(&obj->lock);
+			cond_resched();
+			mutex_lock(&obj->lock);
+			continue;
+		}
+		folio = xa_load(&obj->folios, index);
+		if (folio && folio_trylock(folio)) {
+			if (folio_test_uptodate(folio)) {
+				aobj_pagein_resident(obj, index++, folio, &run);
+				continue;
+			}
+			folio_unlock(folio);
+		}
+		aobj_slot_run_flush(&run);
 		mutex_unlock(&obj->lock);
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		err = aobj_get(obj, index, &folio);
 		mutex_lock(&obj->lock);
 		if (!err) {
-			/* The only copy is now in memory. */
-			folio_mark_dirty(folio);
-			aobj_dropswap(obj, index);
-			aobj_lru_deactivate(obj, folio);
-			folio_unlock(folio);
+			/* aobj_get() gave back the slot it found, or none. */
+			if (aobj_swmap_find(&obj->swmap, index) > 0)
+				aobj_pagein_resident(obj, index, folio, &run);
+			else
+				folio_unlock(folio);
 			folio_put(folio);
 		} else if (err == -EIO) {
 			/* aobj_get() marked the page bad. */
@@ -894,8 +955,8 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 			break;
 		}
 		index++;
-		cond_resched();
 	}
+	aobj_slot_run_flush(&run);
 	mutex_unlock(&obj->lock);
 	/* Out of room: the caller keeps the device in service. */
 	return err == -ENOSPC ? -ENOMEM : err;
