@@ -188,7 +188,7 @@ static int aobj_pageout_gather(struct aobj *obj, pgoff_t index,
 	int n = 0, looked = 0;
 
 	lockdep_assert_held(&obj->lock);
-	folio = xa_load(&obj->folios, index);
+	folio = xa_load(aobj_folios(obj), index);
 	if (folio && !folio_test_mlocked(folio) && folio_trylock(folio))
 		run[n++] = folio;
 
@@ -466,7 +466,7 @@ int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end)
 	while (!err && index < end) {
 		n = 0;
 		while (n < AOBJ_PAGEOUT_CLUSTER && index < end) {
-			folio = xa_find(&obj->folios, &index, end - 1, XA_PRESENT);
+			folio = xa_find(aobj_folios(obj), &index, end - 1, XA_PRESENT);
 			if (!folio)
 				break;
 			/* Sleep on a page only with no other page locked. */
