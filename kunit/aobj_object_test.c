@@ -1325,6 +1325,47 @@ static void obj_detach_resident_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.swpgonly, st0.swpgonly);
 }
 
+/*
+ * The pages sit in the inode's i_pages for fault-around, but whatever
+ * invalidates page cache (drop_caches, fadvise, truncation helpers) must
+ * leave them alone: clean ones (a zero page never written) included.
+ */
+static void obj_pagecache_invalidate_test(struct kunit *test)
+{
+	struct address_space *mapping;
+	struct aobj_stats st0, st;
+	struct folio *folio;
+	struct aobj *obj;
+	u8 *buf;
+	pgoff_t i;
+
+	buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	aobj_read_stats(&st0);
+	obj = obj_create(test, 32 * PAGE_SIZE, 0);
+	mapping = aobj_mapping(obj);
+	for (i = 0; i < 16; i++)
+		KUNIT_ASSERT_EQ(test, obj_write(test, obj, i, obj_pattern(i)), 0);
+	for (i = 16; i < 32; i++)
+		KUNIT_ASSERT_EQ(test, obj_read(test, obj, i, buf, &folio), 0);
+	KUNIT_EXPECT_FALSE(test, folio_test_dirty(folio));
+	KUNIT_EXPECT_PTR_EQ(test, folio->mapping, mapping);
+	KUNIT_EXPECT_EQ(test, folio->index, 31UL);
+
+	KUNIT_EXPECT_EQ(test, invalidate_mapping_pages(mapping, 0, ULONG_MAX), 0UL);
+	KUNIT_EXPECT_EQ(test, obj->nr_resident, 32UL);
+	aobj_read_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.resident, st0.resident + 32);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(aobj_folios(obj), 31), (void *)folio);
+	for (i = 0; i < 32; i++)
+		obj_expect_page(test, obj, i, i < 16 ? obj_pattern(i) : 0);
+
+	/* Leaving the object clears the link, as the page cache does. */
+	KUNIT_EXPECT_EQ(test, aobj_put(obj, 16, 32, AOBJ_PUT_FREE), 0);
+	KUNIT_EXPECT_NULL(test, xa_load(aobj_folios(obj), 31));
+	KUNIT_EXPECT_EQ(test, obj->nr_resident, 16UL);
+}
+
 static struct kunit_case aobj_object_cases[] = {
 	KUNIT_CASE(obj_create_invalid_test),
 	KUNIT_CASE(obj_create_size_test),
@@ -1339,6 +1380,7 @@ static struct kunit_case aobj_object_cases[] = {
 	KUNIT_CASE(obj_put_deactivate_test),
 	KUNIT_CASE(obj_put_clean_test),
 	KUNIT_CASE(obj_detach_resident_test),
+	KUNIT_CASE(obj_pagecache_invalidate_test),
 	{}
 };
 

@@ -343,7 +343,7 @@ static struct page_state swap_page_state(struct aobj *obj, pgoff_t idx)
 
 	mutex_lock(&obj->lock);
 	ps.slot = aobj_swmap_find(&obj->swmap, idx);
-	folio = xa_load(&obj->folios, idx);
+	folio = xa_load(aobj_folios(obj), idx);
 	ps.resident = folio;
 	ps.dirty = folio && folio_test_dirty(folio);
 	mutex_unlock(&obj->lock);

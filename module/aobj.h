@@ -43,18 +43,18 @@ struct aobj_ops {
 /**
  * struct aobj - an anonymous memory object
  * @ref: references: holders call aobj_reference()/aobj_detach()
- * @lock: the object lock (the seed's vmobjlock); protects @folios, @swmap
+ * @lock: the object lock (the seed's vmobjlock); protects aobj_folios(), @swmap
  *	and the counters below.  Never held while sleeping on a folio lock.
  * @pages: size in pages
  * @flags: AOBJ_NOSWAP
- * @folios: resident pages by page index (the seed's memq + pagelookup)
- * @nr_resident: number of entries in @folios
+ * @nr_resident: number of resident pages (entries in aobj_folios())
  * @swmap: swap slots by page index
  * @ra_next: page index a sequential swap-in fault would come to next
  * @ra_window: swap-in readahead window, in pages
  * @list: on the global object list, under aobj_list_lock
  * @inode: owns the address_space that user mappings of the object are
- *	linked on, so that they can be revoked with unmap_mapping_range()
+ *	linked on, so that they can be revoked with unmap_mapping_range(),
+ *	and whose i_pages hold the resident pages (aobj_folios())
  * @ops: release hook
  * @release_work: frees the object when reclaim dropped the last reference
  */
@@ -63,7 +63,6 @@ struct aobj {
 	struct mutex lock;		/* see above */
 	pgoff_t pages;
 	unsigned int flags;
-	struct xarray folios;
 	unsigned long nr_resident;
 	struct aobj_swmap swmap;
 	pgoff_t ra_next;
@@ -102,6 +101,16 @@ void aobj_read_stats(struct aobj_stats *st);
 static inline struct address_space *aobj_mapping(struct aobj *obj)
 {
 	return obj->inode->i_mapping;
+}
+
+/*
+ * The resident pages by page index (the seed's memq + uvm_pagelookup): the
+ * i_pages of the object's address_space, so that filemap_map_pages() can
+ * map them around a fault.  Changed only with xa_*_irq(), as i_pages is.
+ */
+static inline struct xarray *aobj_folios(struct aobj *obj)
+{
+	return &obj->inode->i_mapping->i_pages;
 }
 
 static inline unsigned long aobj_nr_swapped(struct aobj *obj)

@@ -5,7 +5,8 @@
  * The seed's pieces and where they went:
  *   uvm_aobj, uao_create, uao_free        struct aobj, aobj_init(), aobj_release()
  *   uo_refs, uao_reference, uao_detach    kref, aobj_reference(), aobj_detach()
- *   memq + uvm_pagelookup                  xarray of folios, by page index
+ *   memq + uvm_pagelookup                  the i_pages xarray of the object's
+ *                                          inode, by page index
  *   u_swslots / u_swhash                   struct aobj_swmap (aobj_swmap.c)
  *   PG_BUSY / PG_WANTED                    the folio lock
  *   uao_get                                aobj_get(): resident, zero-fill, swap-in
@@ -137,7 +138,7 @@ void aobj_dropswap(struct aobj *obj, pgoff_t index)
 	lockdep_assert_held(&obj->lock);
 	slot = aobj_swmap_set(&obj->swmap, index, 0);
 	if (slot > 0) {
-		if (!xa_load(&obj->folios, index))
+		if (!xa_load(aobj_folios(obj), index))
 			aobj_account(obj, 0, -1);
 		aobj_swap_free(slot, 1);
 	}
@@ -166,7 +167,7 @@ bool aobj_lock_folio(struct aobj *obj, pgoff_t index, struct folio *folio)
 	mutex_unlock(&obj->lock);
 	folio_lock(folio);
 	mutex_lock(&obj->lock);
-	if (xa_load(&obj->folios, index) == folio) {
+	if (xa_load(aobj_folios(obj), index) == folio) {
 		folio_put(folio);
 		return true;
 	}
@@ -195,7 +196,8 @@ void aobj_remove_folio(struct aobj *obj, pgoff_t index, struct folio *folio)
 	if (folio_mapped(folio))
 		unmap_mapping_range(aobj_mapping(obj), (loff_t)index << PAGE_SHIFT,
 				    PAGE_SIZE, 1);
-	xa_erase(&obj->folios, index);
+	xa_erase_irq(aobj_folios(obj), index);
+	folio->mapping = NULL;
 	aobj_lru_del(obj, folio);
 	aobj_account(obj, -1, 0);
 	folio_unlock(folio);
@@ -219,6 +221,26 @@ static struct file_system_type aobj_fs_type = {
 	.name		= "aobj",
 	.init_fs_context = aobj_fs_init_fs_context,
 	.kill_sb	= kill_anon_super,
+};
+
+/*
+ * The object's pages sit in its inode's i_pages for filemap_map_pages(),
+ * but they are not page cache as the rest of the kernel knows it: not
+ * counted in nrpages nor in the page cache statistics, not on the kernel's
+ * LRU, never written back.  Whatever tries to invalidate page cache
+ * (drop_caches, fadvise(DONTNEED), memory failure) asks release_folio
+ * first, since the mapping is "release always"; the answer is no: a page
+ * leaves the object only through aobj_remove_folio().  Dirtying a page
+ * through a mapping just sets its dirty flag, which pageout reads.
+ */
+static bool aobj_release_folio(struct folio *folio, gfp_t gfp)
+{
+	return false;
+}
+
+static const struct address_space_operations aobj_aops = {
+	.dirty_folio	= noop_dirty_folio,
+	.release_folio	= aobj_release_folio,
 };
 
 static void aobj_release_work(struct work_struct *work);
@@ -258,7 +280,6 @@ int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
 	obj->ra_window = 1;
 	obj->ops = ops;
 	INIT_WORK(&obj->release_work, aobj_release_work);
-	xa_init(&obj->folios);
 	err = aobj_swmap_init(&obj->swmap, pages, &obj->lock);
 	if (err)
 		goto err_mutex;
@@ -269,6 +290,9 @@ int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
 		goto err_swmap;
 	}
 	obj->inode->i_size = pages << PAGE_SHIFT;
+	obj->inode->i_mapping->a_ops = &aobj_aops;
+	/* Only the object takes its pages out of i_pages: see aobj_aops. */
+	mapping_set_release_always(obj->inode->i_mapping);
 	obj->inode->i_private = obj;
 
 	mutex_lock(&aobj_list_lock);
@@ -355,7 +379,7 @@ static void aobj_release(struct kref *ref)
 	mutex_unlock(&aobj_list_lock);
 
 	mutex_lock(&obj->lock);
-	xa_for_each(&obj->folios, index, folio) {
+	xa_for_each(aobj_folios(obj), index, folio) {
 		/* No mapping holds a reference, so no fault or I/O is running. */
 		VM_WARN_ON_ONCE_FOLIO(folio_test_locked(folio), folio);
 		folio_lock(folio);
@@ -367,7 +391,6 @@ static void aobj_release(struct kref *ref)
 	aobj_swmap_destroy(&obj->swmap, aobj_drop_slot, NULL);
 	mutex_unlock(&obj->lock);
 
-	xa_destroy(&obj->folios);
 	mutex_destroy(&obj->lock);
 	iput(obj->inode);
 	atomic_long_dec(&aobj_counters.objects);
@@ -426,9 +449,13 @@ static int aobj_insert_folio(struct aobj *obj, pgoff_t index,
 	int err;
 
 	lockdep_assert_held(&obj->lock);
-	err = xa_insert(&obj->folios, index, folio, GFP_KERNEL);
-	if (err)
+	folio->mapping = aobj_mapping(obj);
+	folio->index = index;
+	err = xa_insert_irq(aobj_folios(obj), index, folio, GFP_KERNEL);
+	if (err) {
+		folio->mapping = NULL;
 		return err;
+	}
 	folio_get(folio);
 	aobj_lru_add(obj, folio, index);
 	aobj_account(obj, 1, 0);
@@ -463,7 +490,7 @@ static int aobj_swapin_readahead(struct aobj *obj, pgoff_t index, int slot,
 		struct folio *folio;
 
 		if (aobj_swmap_find(&obj->swmap, index + n) != slot + n ||
-		    xa_load(&obj->folios, index + n))
+		    xa_load(aobj_folios(obj), index + n))
 			break;
 		folio = folio_alloc((GFP_HIGHUSER & ~__GFP_DIRECT_RECLAIM) |
 				    __GFP_NOWARN, 0);
@@ -513,11 +540,11 @@ static struct folio *aobj_get_resident(struct aobj *obj, pgoff_t index)
 	struct folio *folio;
 
 	rcu_read_lock();
-	folio = xa_load(&obj->folios, index);
+	folio = xa_load(aobj_folios(obj), index);
 	if (folio && !folio_try_get(folio))
 		folio = NULL;
 	/* Reused meanwhile?  Then it is not ours to lock. */
-	if (folio && unlikely(xa_load(&obj->folios, index) != folio)) {
+	if (folio && unlikely(xa_load(aobj_folios(obj), index) != folio)) {
 		folio_put(folio);
 		folio = NULL;
 	}
@@ -526,7 +553,7 @@ static struct folio *aobj_get_resident(struct aobj *obj, pgoff_t index)
 		return NULL;
 
 	if (folio_trylock(folio)) {
-		if (xa_load(&obj->folios, index) == folio &&
+		if (xa_load(aobj_folios(obj), index) == folio &&
 		    folio_test_uptodate(folio)) {
 			folio_set_referenced(folio);
 			return folio;
@@ -573,7 +600,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 	mutex_lock(&obj->lock);
 	for (;;) {
 		/* case 1: the page is resident. */
-		folio = xa_load(&obj->folios, index);
+		folio = xa_load(aobj_folios(obj), index);
 		if (folio) {
 			if (!aobj_lock_folio(obj, index, folio))
 				continue;
@@ -713,7 +740,7 @@ static void aobj_put_free(struct aobj *obj, pgoff_t start, pgoff_t end)
 					     &si, end - 1))
 				si = end;
 		}
-		folio = xa_find(&obj->folios, &fi, end - 1, XA_PRESENT);
+		folio = xa_find(aobj_folios(obj), &fi, end - 1, XA_PRESENT);
 		if (!folio)
 			fi = end;
 		index = min(fi, si);
@@ -745,7 +772,7 @@ static void aobj_put_deactivate(struct aobj *obj, pgoff_t start, pgoff_t end)
 	unsigned long index;
 
 	lockdep_assert_held(&obj->lock);
-	xa_for_each_range(&obj->folios, index, folio, start, end - 1)
+	xa_for_each_range(aobj_folios(obj), index, folio, start, end - 1)
 		aobj_lru_deactivate(obj, folio);
 }
 
@@ -856,17 +883,62 @@ struct aobj_pagein_ctx {
 	u64 lost;
 };
 
+/* A run of consecutive slots to give back in one call. */
+struct aobj_slot_run {
+	int start;
+	int n;
+};
+
+static void aobj_slot_run_flush(struct aobj_slot_run *run)
+{
+	if (run->n)
+		aobj_swap_free(run->start, run->n);
+	run->n = 0;
+}
+
+static void aobj_slot_run_add(struct aobj_slot_run *run, int slot)
+{
+	if (run->n && slot != run->start + run->n)
+		aobj_slot_run_flush(run);
+	if (!run->n)
+		run->start = slot;
+	run->n++;
+}
+
+/*
+ * aobj_pagein_resident: the page at @index is resident and locked, and its
+ * slot is being drained: memory now holds the only copy.  The slot goes to
+ * @run.
+ * => obj must be locked.
+ */
+static void aobj_pagein_resident(struct aobj *obj, pgoff_t index,
+				 struct folio *folio, struct aobj_slot_run *run)
+{
+	int slot;
+
+	lockdep_assert_held(&obj->lock);
+	folio_mark_dirty(folio);
+	slot = aobj_swmap_set(&obj->swmap, index, 0);
+	if (slot > 0)
+		aobj_slot_run_add(run, slot);
+	aobj_lru_deactivate(obj, folio);
+	folio_unlock(folio);
+}
+
 /*
  * aobj_pagein: page in every page of @obj whose slot is in the context's
  * range (the seed's uao_pagein and uao_pagein_page): read it, make it
  * dirty and resident, release the slot.  A page that cannot be read is
- * marked bad by aobj_get() and counted as lost.
+ * marked bad by aobj_get() and counted as lost.  Pages that are already
+ * resident (those aobj_get()'s readahead brought with the previous one)
+ * are done under the same lock hold, and their slots freed by runs.
  *
  * => nothing locked; the caller holds a reference on @obj.
  */
 static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 {
 	struct aobj_pagein_ctx *ctx = container_of(walk, struct aobj_pagein_ctx, walk);
+	struct aobj_slot_run run = { };
 	struct folio *folio;
 	pgoff_t index = 0;
 	int err = 0;
@@ -874,17 +946,33 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 	mutex_lock(&obj->lock);
 	while (aobj_swmap_next(&obj->swmap, ctx->start, ctx->end, &index,
 			       ULONG_MAX)) {
+		if (need_resched()) {
+			aobj_slot_run_flush(&run);
+			mutex_unlock(&obj->lock);
+			cond_resched();
+			mutex_lock(&obj->lock);
+			continue;
+		}
+		folio = xa_load(aobj_folios(obj), index);
+		if (folio && folio_trylock(folio)) {
+			if (folio_test_uptodate(folio)) {
+				aobj_pagein_resident(obj, index++, folio, &run);
+				continue;
+			}
+			folio_unlock(folio);
+		}
+		aobj_slot_run_flush(&run);
 		mutex_unlock(&obj->lock);
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		err = aobj_get(obj, index, &folio);
 		mutex_lock(&obj->lock);
 		if (!err) {
-			/* The only copy is now in memory. */
-			folio_mark_dirty(folio);
-			aobj_dropswap(obj, index);
-			aobj_lru_deactivate(obj, folio);
-			folio_unlock(folio);
+			/* aobj_get() gave back the slot it found, or none. */
+			if (aobj_swmap_find(&obj->swmap, index) > 0)
+				aobj_pagein_resident(obj, index, folio, &run);
+			else
+				folio_unlock(folio);
 			folio_put(folio);
 		} else if (err == -EIO) {
 			/* aobj_get() marked the page bad. */
@@ -894,8 +982,8 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 			break;
 		}
 		index++;
-		cond_resched();
 	}
+	aobj_slot_run_flush(&run);
 	mutex_unlock(&obj->lock);
 	/* Out of room: the caller keeps the device in service. */
 	return err == -ENOSPC ? -ENOMEM : err;

@@ -690,6 +690,8 @@ static const struct vm_operations_struct aobj_vm_ops = {
 	.open = aobj_vm_open,
 	.close = aobj_vm_close,
 	.fault = aobj_vm_fault,
+	/* Fault-around: resident, unlocked pages next to a read fault. */
+	.map_pages = filemap_map_pages,
 };
 
 static int aobj_node_mmap(struct file *file, struct vm_area_struct *vma)

@@ -5,12 +5,14 @@
  * Two things drive it: kernel memory pressure, through a shrinker, and the
  * max_resident_mb limit, through a worker that pages out from a high
  * watermark (limit - limit/32) down to a low one (limit - limit/16).  A
- * fault that finds the limit reached waits for the worker.
+ * fault past the high watermark pages out a cluster itself first (direct
+ * pageout); at the limit, when all it sees is busy, it waits for the
+ * worker.
  *
  * Victims come from the tail of the inactive list; a page referenced since
  * it got there goes back to the active list (second chance).  A victim is
- * paged out together with the resident pages that follow it in its object,
- * up to AOBJ_PAGEOUT_CLUSTER, in one bio to contiguous slots.  Before a
+ * paged out together with other inactive pages of its object, up to
+ * AOBJ_PAGEOUT_CLUSTER, in one bio to contiguous slots.  Before a
  * page is written every user mapping of it is revoked; a clean page whose
  * swap copy is valid (or which was never written: it is all zeros) is
  * dropped without I/O.  Pages of NOSWAP objects are never on the lists;
@@ -28,6 +30,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/shrinker.h>
+#include <linux/sort.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -37,6 +40,8 @@
 
 #define AOBJ_PAGEOUT_CLUSTER	32
 #define AOBJ_LRU_REFILL		256
+/* How far from the inactive tail a cluster is gathered. */
+#define AOBJ_PAGEOUT_LOOKAHEAD	(4 * AOBJ_PAGEOUT_CLUSTER)
 
 static struct work_struct aobj_pageout_work;
 static DECLARE_WAIT_QUEUE_HEAD(aobj_pageout_wait);
@@ -156,9 +161,69 @@ static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 	return written;
 }
 
+static int aobj_cmp_index(const void *a, const void *b)
+{
+	const struct folio *fa = *(struct folio * const *)a;
+	const struct folio *fb = *(struct folio * const *)b;
+
+	return fa->index < fb->index ? -1 : fa->index > fb->index;
+}
+
 /*
- * aobj_pageout_cluster: page out the page at @index and the resident pages
- * that follow it, up to a cluster.
+ * aobj_pageout_gather: lock up to AOBJ_PAGEOUT_CLUSTER inactive pages of
+ * @obj, the one at @index first, then others of @obj from the tail of the
+ * inactive list, whatever their index: NetBSD's pagedaemon builds swap
+ * clusters the same way, so random writes still give one large write.
+ * Pages taken are rotated to the head of the inactive list, so that one
+ * which cannot go now does not come first again; referenced ones go to
+ * the active list.
+ *
+ * => obj must be locked.
+ * Return: the number of pages locked into @run, sorted by index.
+ */
+static int aobj_pageout_gather(struct aobj *obj, pgoff_t index,
+			       struct folio **run)
+{
+	struct folio *folio, *prev;
+	int n = 0, looked = 0;
+
+	lockdep_assert_held(&obj->lock);
+	folio = xa_load(aobj_folios(obj), index);
+	if (folio && !folio_test_mlocked(folio) && folio_trylock(folio))
+		run[n++] = folio;
+
+	spin_lock(&aobj_lru_lock);
+	list_for_each_entry_safe_reverse(folio, prev, &aobj_lru_inactive, lru) {
+		if (n == AOBJ_PAGEOUT_CLUSTER ||
+		    looked++ == AOBJ_PAGEOUT_LOOKAHEAD)
+			break;
+		/* On the lists with obj locked: a page of obj, not leaving. */
+		if (folio->private != obj || (n && folio == run[0]))
+			continue;
+		if (folio_test_clear_referenced(folio)) {
+			list_move(&folio->lru, &aobj_lru_active);
+			continue;
+		}
+		list_move(&folio->lru, &aobj_lru_inactive);
+		/*
+		 * A page mapped in an mlock()ed mapping is PG_mlocked
+		 * (mlock_vma_folio() at map time).
+		 */
+		if (!folio_test_mlocked(folio) && folio_trylock(folio))
+			run[n++] = folio;
+	}
+	spin_unlock(&aobj_lru_lock);
+
+	sort(run, n, sizeof(*run), aobj_cmp_index, NULL);
+	return n;
+}
+
+/*
+ * aobj_pageout_cluster: page out the page at @index and a cluster of other
+ * inactive pages of its object (aobj_pageout_gather()): revoke their
+ * mappings, one call per run of consecutive indexes, drop the clean ones,
+ * write the dirty ones to contiguous slots.
+ *
  * => nothing locked; the caller holds a reference on @obj.
  * Return: pages that left memory.
  */
@@ -167,32 +232,23 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index)
 	struct address_space *mapping = aobj_mapping(obj);
 	struct folio *run[AOBJ_PAGEOUT_CLUSTER];
 	pgoff_t idx[AOBJ_PAGEOUT_CLUSTER];
-	int i, n = 0, nr = 0, freed = 0;
+	int i, j, n = 0, nr, freed = 0;
 
 	if (!mutex_trylock(&obj->lock))
 		return 0;
 
-	/*
-	 * Lock a run of resident pages that may go.  A page mapped in an
-	 * mlock()ed mapping is PG_mlocked (mlock_vma_folio() at map time).
-	 */
-	while (nr < AOBJ_PAGEOUT_CLUSTER && index + nr < obj->pages) {
-		struct folio *folio = xa_load(&obj->folios, index + nr);
-
-		if (!folio || !folio_trylock(folio))
-			break;
-		if (folio_test_mlocked(folio)) {
-			folio_unlock(folio);
-			break;
-		}
-		run[nr++] = folio;
+	nr = aobj_pageout_gather(obj, index, run);
+	for (i = 0; i < nr && mapping_mapped(mapping); i = j) {
+		for (j = i + 1; j < nr; j++)
+			if (run[j]->index != run[j - 1]->index + 1)
+				break;
+		unmap_mapping_range(mapping, (loff_t)run[i]->index << PAGE_SHIFT,
+				    (loff_t)(j - i) << PAGE_SHIFT, 1);
 	}
-	if (nr && mapping_mapped(mapping))
-		unmap_mapping_range(mapping, (loff_t)index << PAGE_SHIFT,
-				    (loff_t)nr << PAGE_SHIFT, 1);
 
 	for (i = 0; i < nr; i++) {
 		struct folio *folio = run[i];
+		pgoff_t pgoff = folio->index;
 
 		/* Pinned, or someone waits for it: leave it be. */
 		if (folio_mapped(folio) || folio_ref_count(folio) > 1) {
@@ -201,16 +257,16 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index)
 		}
 		if (!folio_test_dirty(folio)) {
 			/* Its swap copy, or zeros if it has none, is what it holds. */
-			int slot = aobj_swmap_find(&obj->swmap, index + i);
+			int slot = aobj_swmap_find(&obj->swmap, pgoff);
 
-			aobj_remove_folio(obj, index + i, folio);
+			aobj_remove_folio(obj, pgoff, folio);
 			if (slot > 0)
 				aobj_account(obj, 0, 1);
 			freed++;
 			continue;
 		}
 		run[n] = folio;
-		idx[n++] = index + i;
+		idx[n++] = pgoff;
 	}
 	if (n)
 		freed += aobj_write_pages(obj, run, idx, n, false, NULL);
@@ -315,15 +371,20 @@ static bool aobj_lru_empty(void)
 }
 
 /**
- * aobj_reserve_page - wait until one more page may become resident
+ * aobj_reserve_page - make room for one more resident page
  *
- * Kicks the worker above the high watermark; at the limit, waits for it.
- * Pages may be busy for a while (faults, I/O, a swapoff holding an
- * object), so a fault gives up only when nothing could ever be paged out
- * (no swap device with room, no page on the lists) or when pageout has
- * freed nothing for AOBJ_RESERVE_PATIENCE.
+ * From the high watermark on, the task that wants the page pages out a
+ * cluster itself before it goes on, as memcg reclaim does for a task over
+ * its limit: the writer is throttled by its own writes, and revoking the
+ * mappings of its own pages flushes only its own TLB, where the worker on
+ * another CPU interrupts it for every cluster.  When every page it looks
+ * at is busy, it waits for the worker at the limit.  Pages may be busy for
+ * a while (faults, I/O, a swapoff holding an object), so a fault gives up
+ * only when nothing could ever be paged out (no swap device with room, no
+ * page on the lists) or when pageout has freed nothing for
+ * AOBJ_RESERVE_PATIENCE.
  *
- * => nothing locked; sleeps.
+ * => nothing locked (no object, no folio); sleeps.
  * Return: 0; -ENOSPC if the limit is reached and nothing can be paged out;
  * -EINTR on a fatal signal.
  */
@@ -333,14 +394,23 @@ int aobj_reserve_page(void)
 
 	if (!limit)
 		return 0;
-	if (aobj_resident() + 1 >= limit - limit / 32)
-		queue_work(system_unbound_wq, &aobj_pageout_work);
 	deadline = jiffies + AOBJ_RESERVE_PATIENCE;
-	while (aobj_resident() >= limit) {
-		if (!aobj_swap_available() || aobj_lru_empty())
+	while (aobj_resident() + 1 >= limit - limit / 32) {
+		if (!aobj_swap_available() || aobj_lru_empty()) {
+			if (aobj_resident() < limit)
+				return 0;
 			goto full;
-		gen = READ_ONCE(aobj_pageout_gen);
+		}
+		if (aobj_pageout_scan(AOBJ_PAGEOUT_LOOKAHEAD,
+				      AOBJ_PAGEOUT_CLUSTER)) {
+			deadline = jiffies + AOBJ_RESERVE_PATIENCE;
+			continue;
+		}
+		/* All busy: below the limit, go on and let the worker try. */
 		queue_work(system_unbound_wq, &aobj_pageout_work);
+		if (aobj_resident() < limit)
+			return 0;
+		gen = READ_ONCE(aobj_pageout_gen);
 		if (wait_event_killable(aobj_pageout_wait,
 					aobj_resident() < limit ||
 					READ_ONCE(aobj_pageout_gen) != gen))
@@ -396,7 +466,7 @@ int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end)
 	while (!err && index < end) {
 		n = 0;
 		while (n < AOBJ_PAGEOUT_CLUSTER && index < end) {
-			folio = xa_find(&obj->folios, &index, end - 1, XA_PRESENT);
+			folio = xa_find(aobj_folios(obj), &index, end - 1, XA_PRESENT);
 			if (!folio)
 				break;
 			/* Sleep on a page only with no other page locked. */

@@ -12,7 +12,8 @@
 # Environment: BENCH_MEM (1G), BENCH_DISK_MB (4608: the 4 GiB scaling
 # object; the images are sparse), BENCH_TIMEOUT (5400), and the guest's
 # BENCH_LIMIT_MB, BENCH_REPS, BENCH_SMALL_MB, BENCH_BIG_MB, BENCH_SCALE_MB,
-# BENCH_SWAPOFF_MAX_MB, BENCH_RAW_MB, BENCH_TRACE (scripts/guest/bench.sh);
+# BENCH_SWAPOFF_MAX_MB, BENCH_RAW_MB, BENCH_TRACE, BENCH_MAIN, BENCH_PROBES
+# (scripts/guest/bench.sh);
 # AOBJ_ACCEL=kvm|tcg as for every VM.  The VM's files (modules, tools,
 # disks, initramfs, console log) are in out/bench/, apart from the
 # out/stock/ and out/tools/ that other runs use.
@@ -41,7 +42,7 @@ cp "$AOBJ_TOP/out/tools/aobj-bench" "$bench_out/tools/"
 
 envs=()
 for v in BENCH_LIMIT_MB BENCH_REPS BENCH_SMALL_MB BENCH_BIG_MB BENCH_SCALE_MB \
-	 BENCH_RAW_MB BENCH_TRACE BENCH_SWAPOFF_MAX_MB; do
+	 BENCH_RAW_MB BENCH_TRACE BENCH_SWAPOFF_MAX_MB BENCH_MAIN BENCH_PROBES; do
 	[ -z "${!v:-}" ] || envs+=(--env "$v=${!v}")
 done
 log="$bench_out/console.log"

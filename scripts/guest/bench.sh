@@ -10,7 +10,9 @@
 # BENCH_SCALE_MB ("16 256 512 4096") other object sizes of the
 # swap-in/swapoff scaling runs; BENCH_SWAPOFF_MAX_MB (2/3 of RAM) largest
 # object whose swapoff is measured; BENCH_RAW_MB (512) raw disk test size;
-# BENCH_TRACE (1) a final aobj-only pass with the aobj tracepoints on.
+# BENCH_TRACE (1) a final aobj-only pass with the aobj tracepoints on;
+# BENCH_MAIN ("zerofill refault swap pageout-rand") the main workloads;
+# BENCH_PROBES (1) the untimed probes.
 . /scripts/guest/lib.sh
 
 B=/tools/aobj-bench
@@ -68,16 +70,15 @@ cat /proc/swaps
 echo "bench: page-cluster $(cat /proc/sys/vm/page-cluster), memory.max $(cat $CG/memory.max), max_resident_mb $(cat /sys/module/aobj/parameters/max_resident_mb)"
 
 # 3. Workloads, A/B alternating, REPS rounds.
+MAIN=${BENCH_MAIN:-zerofill refault swap pageout-rand}
 for r in $(seq 1 "$REPS"); do
-	for s in aobj memfd; do
-		run "$r" main zerofill $s "$SMALL" 4
-		run "$r" main refault $s "$SMALL" 4
-	done
-	for s in aobj memfd; do
-		run "$r" main swap $s "$BIG"
-	done
-	for s in aobj memfd; do
-		run "$r" main pageout-rand $s "$BIG"
+	for w in $MAIN; do
+		for s in aobj memfd; do
+			case $w in
+			zerofill|refault) run "$r" main $w $s "$SMALL" 4 ;;
+			*) run "$r" main $w $s "$BIG" ;;
+			esac
+		done
 	done
 	echo "bench: round $r done at $(elapsed) s"
 done
@@ -95,7 +96,7 @@ done
 
 # 5. Probes, not timed: referenced pages then growth past the limit (must
 #    not fail with SIGBUS), and two threads writing one object.
-for s in aobj memfd; do
+[ "${BENCH_PROBES:-1}" = 1 ] && for s in aobj memfd; do
 	run 0 probe refgrow $s $((LIMIT * 2))
 	run 0 probe pageout-mt $s "$BIG" 2
 done
