@@ -1045,9 +1045,13 @@ static void swap_read_error_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.bad_slots, st0.bad_slots + 1);
 }
 
-/* swapoff pages everything back in, dirty, and forgets the device. */
+/*
+ * swapoff pages everything back in, dirty, and forgets the device; it
+ * reads runs of consecutive slots with one bio each, not page by page.
+ */
 static void swap_swapoff_pagein_test(struct kunit *test)
 {
+	struct swap_ctx *ctx = test->priv;
 	struct aobj_swapdev_info info;
 	struct aobj_stats st0, st;
 	struct page_state ps;
@@ -1061,8 +1065,12 @@ static void swap_swapoff_pagein_test(struct kunit *test)
 	swap_evict(test, obj, false);
 	aobj_read_stats(&st0);
 
+	kunit_activate_static_stub(test, aobj_swap_rw, swap_rw_stub);
 	KUNIT_EXPECT_EQ(test, swap_off(test, RAM0, &lost), 0);
+	kunit_deactivate_static_stub(test, aobj_swap_rw);
 	KUNIT_EXPECT_EQ(test, lost, 0ULL);
+	/* Pageout wrote 32-page clusters, so at most a few runs. */
+	KUNIT_EXPECT_LE_MSG(test, ctx->reads, 4, "reads for 40 pages");
 	KUNIT_EXPECT_FALSE(test, swap_info(test, RAM0, &info));
 	KUNIT_EXPECT_FALSE(test, aobj_swap_available());
 	aobj_read_stats(&st);
@@ -1092,8 +1100,11 @@ static void swap_swapoff_lost_test(struct kunit *test)
 	swap_obj_fill(test, obj, 6);
 	swap_evict(test, obj, false);
 
-	/* Page 0: its readahead read and its single-page retry fail. */
-	ctx->fail_reads = BIT(0) | BIT(1);
+	/*
+	 * Page 0: swapoff's batch read of pages 0-5 fails, then page 0 alone
+	 * through aobj_get(): its readahead read and its single-page retry.
+	 */
+	ctx->fail_reads = BIT(0) | BIT(1) | BIT(2);
 	kunit_activate_static_stub(test, aobj_swap_rw, swap_rw_stub);
 	KUNIT_EXPECT_EQ(test, swap_off(test, RAM0, &lost), 0);
 	kunit_deactivate_static_stub(test, aobj_swap_rw);

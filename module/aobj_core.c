@@ -25,6 +25,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bio.h>
 #include <linux/fs_context.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -876,11 +877,16 @@ int aobj_walk_objects(struct aobj_walk *walk)
 	return err;
 }
 
+/* Most pages swapoff reads with one bio: as many as one bio holds. */
+#define AOBJ_PAGEIN_BATCH	BIO_MAX_VECS
+
 struct aobj_pagein_ctx {
 	struct aobj_walk walk;
 	int start;
 	int end;
 	u64 lost;
+	struct folio **batch;	/* AOBJ_PAGEIN_BATCH entries, or NULL */
+	pgoff_t single_until;	/* page by page below, after a read error */
 };
 
 /* A run of consecutive slots to give back in one call. */
@@ -926,12 +932,80 @@ static void aobj_pagein_resident(struct aobj *obj, pgoff_t index,
 }
 
 /*
+ * aobj_pagein_batch: read the page at @index, not resident, and the
+ * non-resident pages that follow it on consecutive slots, up to
+ * AOBJ_PAGEIN_BATCH, with one bio, and take them over as
+ * aobj_pagein_resident() does.  Only as far as memory is at hand and the
+ * resident limit leaves room; anything else (no room, a read error) is
+ * left to the caller's page-by-page path, which waits for room and marks
+ * lost pages bad.
+ *
+ * => obj must be locked; it is unlocked during the read.
+ * Return: the number of pages brought in (0: nothing done).
+ */
+static int aobj_pagein_batch(struct aobj *obj, pgoff_t index,
+			     struct aobj_pagein_ctx *ctx,
+			     struct aobj_slot_run *run)
+{
+	struct folio **batch = ctx->batch;
+	int slot, n = 0, i, err;
+
+	lockdep_assert_held(&obj->lock);
+	slot = aobj_swmap_find(&obj->swmap, index);
+	if (!batch || slot <= 0 || index < ctx->single_until)
+		return 0;
+	while (n < AOBJ_PAGEIN_BATCH && index + n < obj->pages &&
+	       slot + n < ctx->end && aobj_resident_room(n + 1)) {
+		struct folio *folio;
+
+		if ((n && aobj_swmap_find(&obj->swmap, index + n) != slot + n) ||
+		    xa_load(aobj_folios(obj), index + n))
+			break;
+		folio = folio_alloc((GFP_HIGHUSER & ~__GFP_DIRECT_RECLAIM) |
+				    __GFP_NOWARN, 0);
+		if (!folio)
+			break;
+		__folio_set_locked(folio);
+		if (aobj_insert_folio(obj, index + n, folio)) {
+			__folio_clear_locked(folio);
+			folio_put(folio);
+			break;
+		}
+		/* The object's reference keeps it: removal needs its lock. */
+		folio_put(folio);
+		batch[n++] = folio;
+	}
+	if (!n)
+		return 0;
+
+	aobj_slot_run_flush(run);
+	mutex_unlock(&obj->lock);
+	err = aobj_swap_read(batch, slot, n);
+	mutex_lock(&obj->lock);
+	if (err) {
+		/* The slots stay; the page-by-page path will tell which are lost. */
+		for (i = 0; i < n; i++)
+			aobj_remove_folio(obj, index + i, batch[i]);
+		ctx->single_until = index + n;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		folio_mark_uptodate(batch[i]);
+		aobj_account(obj, 0, -1);
+		aobj_pagein_resident(obj, index + i, batch[i], run);
+	}
+	aobj_count_add(pageins, n);
+	return n;
+}
+
+/*
  * aobj_pagein: page in every page of @obj whose slot is in the context's
  * range (the seed's uao_pagein and uao_pagein_page): read it, make it
  * dirty and resident, release the slot.  A page that cannot be read is
- * marked bad by aobj_get() and counted as lost.  Pages that are already
- * resident (those aobj_get()'s readahead brought with the previous one)
- * are done under the same lock hold, and their slots freed by runs.
+ * marked bad by aobj_get() and counted as lost.  Runs of pages on
+ * consecutive slots are read with one bio each (aobj_pagein_batch());
+ * pages that are already resident are taken over where they are, and
+ * the slots are freed by runs.
  *
  * => nothing locked; the caller holds a reference on @obj.
  */
@@ -941,8 +1015,9 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 	struct aobj_slot_run run = { };
 	struct folio *folio;
 	pgoff_t index = 0;
-	int err = 0;
+	int err = 0, nr;
 
+	ctx->single_until = 0;
 	mutex_lock(&obj->lock);
 	while (aobj_swmap_next(&obj->swmap, ctx->start, ctx->end, &index,
 			       ULONG_MAX)) {
@@ -961,10 +1036,17 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 			}
 			folio_unlock(folio);
 		}
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		nr = aobj_pagein_batch(obj, index, ctx, &run);
+		if (nr) {
+			index += nr;
+			continue;
+		}
 		aobj_slot_run_flush(&run);
 		mutex_unlock(&obj->lock);
-		if (fatal_signal_pending(current))
-			return -EINTR;
 		err = aobj_get(obj, index, &folio);
 		mutex_lock(&obj->lock);
 		if (!err) {
@@ -1010,7 +1092,11 @@ int aobj_swap_off(int start, int end, u64 *lost)
 	};
 	int err;
 
+	/* Without it, pages come in by aobj_get()'s readahead windows. */
+	ctx.batch = kmalloc_array(AOBJ_PAGEIN_BATCH, sizeof(*ctx.batch),
+				  GFP_KERNEL | __GFP_NOWARN);
 	err = aobj_walk_objects(&ctx.walk);
+	kfree(ctx.batch);
 	*lost += ctx.lost;
 	return err;
 }
