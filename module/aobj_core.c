@@ -464,30 +464,22 @@ static int aobj_insert_folio(struct aobj *obj, pgoff_t index,
 }
 
 /*
- * aobj_swapin_readahead: the page at @index is about to be read from
- * @slot, and ra[0] is its locked page.  When faults go forward through the
- * object, add the pages that follow whose slots follow @slot, as locked
- * pages of the object, so that one read brings them all (the window
- * doubles with each sequential swap-in fault, up to AOBJ_READAHEAD_MAX).
- * Random faults read one page.  Readahead never waits: it stops at the
- * resident limit's high watermark or when memory is not at hand.
+ * aobj_grab_swapped: make pages @index + @n, @index + @n + 1, ... locked,
+ * not yet up-to-date pages of @obj, to be read from swap into, as long as
+ * they are not resident and their slots follow @slot (page @index + i on
+ * slot @slot + i, below @slot_end), memory is at hand without reclaim and
+ * the resident limit's high watermark is not reached; @folios gets them,
+ * up to @max pages in all.
  *
  * => obj must be locked.
- * Return: the number of pages in @ra.
+ * Return: the number of pages in @folios now.
  */
-static int aobj_swapin_readahead(struct aobj *obj, pgoff_t index, int slot,
-				 struct folio **ra)
+static int aobj_grab_swapped(struct aobj *obj, pgoff_t index, int slot,
+			     int slot_end, struct folio **folios, int n, int max)
 {
-	int n = 1;
-
 	lockdep_assert_held(&obj->lock);
-	if (index == obj->ra_next)
-		obj->ra_window = clamp(obj->ra_window * 2, 4, AOBJ_READAHEAD_MAX);
-	else
-		obj->ra_window = 1;
-
-	while (n < obj->ra_window && index + n < obj->pages &&
-	       slot + n > slot && aobj_resident_room(n)) {
+	while (n < max && index + n < obj->pages && n < slot_end - slot &&
+	       aobj_resident_room(n + 1)) {
 		struct folio *folio;
 
 		if (aobj_swmap_find(&obj->swmap, index + n) != slot + n ||
@@ -505,9 +497,34 @@ static int aobj_swapin_readahead(struct aobj *obj, pgoff_t index, int slot,
 		}
 		/* The object's reference keeps it: removal needs its lock. */
 		folio_put(folio);
-		ra[n++] = folio;
+		folios[n++] = folio;
 	}
 	return n;
+}
+
+/*
+ * aobj_swapin_readahead: the page at @index is about to be read from
+ * @slot, and ra[0] is its locked page.  When faults go forward through the
+ * object, add the pages that follow whose slots follow @slot, as locked
+ * pages of the object, so that one read brings them all (the window
+ * doubles with each sequential swap-in fault, up to AOBJ_READAHEAD_MAX).
+ * Random faults read one page.  Readahead never waits: it stops at the
+ * resident limit's high watermark or when memory is not at hand.
+ *
+ * => obj must be locked.
+ * Return: the number of pages in @ra.
+ */
+static int aobj_swapin_readahead(struct aobj *obj, pgoff_t index, int slot,
+				 struct folio **ra)
+{
+	lockdep_assert_held(&obj->lock);
+	if (index == obj->ra_next)
+		obj->ra_window = clamp(obj->ra_window * 2, 4, AOBJ_READAHEAD_MAX);
+	else
+		obj->ra_window = 1;
+
+	return aobj_grab_swapped(obj, index, slot, INT_MAX, ra, 1,
+				 obj->ra_window);
 }
 
 /*
@@ -553,10 +570,16 @@ static struct folio *aobj_get_resident(struct aobj *obj, pgoff_t index)
 	if (!folio)
 		return NULL;
 
+	/*
+	 * Locked, it is still ours at @index if it says so: ->mapping is set
+	 * before a page enters the object and cleared, under the folio lock,
+	 * when it leaves (the page cache's check after filemap_get_entry()).
+	 */
 	if (folio_trylock(folio)) {
-		if (xa_load(aobj_folios(obj), index) == folio &&
+		if (folio->mapping == aobj_mapping(obj) && folio->index == index &&
 		    folio_test_uptodate(folio)) {
-			folio_set_referenced(folio);
+			if (!folio_test_referenced(folio))
+				folio_set_referenced(folio);
 			return folio;
 		}
 		folio_unlock(folio);
@@ -948,33 +971,14 @@ static int aobj_pagein_batch(struct aobj *obj, pgoff_t index,
 			     struct aobj_slot_run *run)
 {
 	struct folio **batch = ctx->batch;
-	int slot, n = 0, i, err;
+	int slot, n, i, err;
 
 	lockdep_assert_held(&obj->lock);
 	slot = aobj_swmap_find(&obj->swmap, index);
 	if (!batch || slot <= 0 || index < ctx->single_until)
 		return 0;
-	while (n < AOBJ_PAGEIN_BATCH && index + n < obj->pages &&
-	       slot + n < ctx->end && aobj_resident_room(n + 1)) {
-		struct folio *folio;
-
-		if ((n && aobj_swmap_find(&obj->swmap, index + n) != slot + n) ||
-		    xa_load(aobj_folios(obj), index + n))
-			break;
-		folio = folio_alloc((GFP_HIGHUSER & ~__GFP_DIRECT_RECLAIM) |
-				    __GFP_NOWARN, 0);
-		if (!folio)
-			break;
-		__folio_set_locked(folio);
-		if (aobj_insert_folio(obj, index + n, folio)) {
-			__folio_clear_locked(folio);
-			folio_put(folio);
-			break;
-		}
-		/* The object's reference keeps it: removal needs its lock. */
-		folio_put(folio);
-		batch[n++] = folio;
-	}
+	n = aobj_grab_swapped(obj, index, slot, ctx->end, batch, 0,
+			      AOBJ_PAGEIN_BATCH);
 	if (!n)
 		return 0;
 
