@@ -555,14 +555,19 @@ static void aobj_readahead_abort(struct aobj *obj, pgoff_t index,
  */
 static struct folio *aobj_get_resident(struct aobj *obj, pgoff_t index)
 {
+	XA_STATE(xas, aobj_folios(obj), index);
 	struct folio *folio;
 
+	/* One walk under one RCU section, as filemap_get_entry() does it. */
 	rcu_read_lock();
-	folio = xa_load(aobj_folios(obj), index);
+	do {
+		xas_reset(&xas);
+		folio = xas_load(&xas);
+	} while (xas_retry(&xas, folio));
 	if (folio && !folio_try_get(folio))
 		folio = NULL;
 	/* Reused meanwhile?  Then it is not ours to lock. */
-	if (folio && unlikely(xa_load(aobj_folios(obj), index) != folio)) {
+	if (folio && unlikely(xas_reload(&xas) != folio)) {
 		folio_put(folio);
 		folio = NULL;
 	}
