@@ -528,18 +528,19 @@ static int aobj_swapin_readahead(struct aobj *obj, pgoff_t index, int slot,
 }
 
 /*
- * aobj_readahead_abort: take back the readahead pages ra[1..nr-1] of a
- * read that failed; their slots are left alone.
+ * aobj_unread_abort: take back pages folios[@first..@nr-1], at @index + i,
+ * that aobj_grab_swapped() added for a read that failed; their slots are
+ * left alone.
  * => obj must be locked.
  */
-static void aobj_readahead_abort(struct aobj *obj, pgoff_t index,
-				 struct folio **ra, int nr)
+static void aobj_unread_abort(struct aobj *obj, pgoff_t index,
+			      struct folio **folios, int first, int nr)
 {
 	int i;
 
 	lockdep_assert_held(&obj->lock);
-	for (i = 1; i < nr; i++)
-		aobj_remove_folio(obj, index + i, ra[i]);
+	for (i = first; i < nr; i++)
+		aobj_remove_folio(obj, index + i, folios[i]);
 }
 
 /*
@@ -700,7 +701,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 	if (err && nr > 1) {
 		/* Leave the neighbours in swap; their own faults will tell. */
 		mutex_lock(&obj->lock);
-		aobj_readahead_abort(obj, index, ra, nr);
+		aobj_unread_abort(obj, index, ra, 1, nr);
 		mutex_unlock(&obj->lock);
 		nr = 1;
 		err = aobj_swap_read(ra, slot, 1);
@@ -992,9 +993,8 @@ static int aobj_pagein_batch(struct aobj *obj, pgoff_t index,
 	err = aobj_swap_read(batch, slot, n);
 	mutex_lock(&obj->lock);
 	if (err) {
-		/* The slots stay; the page-by-page path will tell which are lost. */
-		for (i = 0; i < n; i++)
-			aobj_remove_folio(obj, index + i, batch[i]);
+		/* The page-by-page path will tell which pages are lost. */
+		aobj_unread_abort(obj, index, batch, 0, n);
 		ctx->single_until = index + n;
 		return 0;
 	}
@@ -1059,7 +1059,7 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 		err = aobj_get(obj, index, &folio);
 		mutex_lock(&obj->lock);
 		if (!err) {
-			/* aobj_get() gave back the slot it found, or none. */
+			/* Unless a FREE took the slot while we were unlocked. */
 			if (aobj_swmap_find(&obj->swmap, index) > 0)
 				aobj_pagein_resident(obj, index, folio, &run);
 			else
