@@ -16,6 +16,7 @@
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/sched/mm.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -45,6 +46,8 @@ struct aobj_ops {
  * @ref: references: holders call aobj_reference()/aobj_detach()
  * @lock: the object lock (the seed's vmobjlock); protects aobj_folios(), @swmap
  *	and the counters below.  Never held while sleeping on a folio lock.
+ *	Taken with aobj_lock(), which makes the section a NOIO scope.
+ * @lock_noio: memalloc_noio_save() state of @lock's holder
  * @pages: size in pages
  * @flags: AOBJ_NOSWAP
  * @nr_resident: number of resident pages (entries in aobj_folios())
@@ -61,6 +64,7 @@ struct aobj_ops {
 struct aobj {
 	struct kref ref;
 	struct mutex lock;		/* see above */
+	unsigned int lock_noio;
 	pgoff_t pages;
 	unsigned int flags;
 	unsigned long nr_resident;
@@ -97,6 +101,35 @@ void aobj_detach(struct aobj *obj);
 int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop);
 int aobj_put(struct aobj *obj, pgoff_t start, pgoff_t end, unsigned int flags);
 void aobj_read_stats(struct aobj_stats *st);
+
+/*
+ * aobj_lock, aobj_trylock, aobj_unlock: the object lock (the seed's
+ * simple_lock(&uobj->vmobjlock)).  Memory reclaim pages aobj pages out, and
+ * that takes object locks, so an allocation under one must not enter
+ * reclaim that could need it: the locked section is a NOIO scope, in which
+ * reclaim neither does I/O nor calls aobj's shrinker (which needs
+ * __GFP_IO), and lockdep sees no obj->lock -> fs_reclaim dependency.
+ * Reclaim itself only ever trylocks an object.
+ */
+static inline void aobj_lock(struct aobj *obj)
+{
+	mutex_lock(&obj->lock);
+	obj->lock_noio = memalloc_noio_save();
+}
+
+static inline bool aobj_trylock(struct aobj *obj)
+{
+	if (!mutex_trylock(&obj->lock))
+		return false;
+	obj->lock_noio = memalloc_noio_save();
+	return true;
+}
+
+static inline void aobj_unlock(struct aobj *obj)
+{
+	memalloc_noio_restore(obj->lock_noio);
+	mutex_unlock(&obj->lock);
+}
 
 static inline struct address_space *aobj_mapping(struct aobj *obj)
 {

@@ -165,9 +165,9 @@ bool aobj_lock_folio(struct aobj *obj, pgoff_t index, struct folio *folio)
 		return true;
 
 	folio_get(folio);
-	mutex_unlock(&obj->lock);
+	aobj_unlock(obj);
 	folio_lock(folio);
-	mutex_lock(&obj->lock);
+	aobj_lock(obj);
 	if (xa_load(aobj_folios(obj), index) == folio) {
 		folio_put(folio);
 		return true;
@@ -379,7 +379,7 @@ static void aobj_release(struct kref *ref)
 	list_del(&obj->list);
 	mutex_unlock(&aobj_list_lock);
 
-	mutex_lock(&obj->lock);
+	aobj_lock(obj);
 	xa_for_each(aobj_folios(obj), index, folio) {
 		/* No mapping holds a reference, so no fault or I/O is running. */
 		VM_WARN_ON_ONCE_FOLIO(folio_test_locked(folio), folio);
@@ -390,7 +390,7 @@ static void aobj_release(struct kref *ref)
 	/* What is left are swap-only pages, and lost ones. */
 	aobj_account(obj, 0, -(long)(obj->swmap.nr_slots - obj->swmap.nr_bad));
 	aobj_swmap_destroy(&obj->swmap, aobj_drop_slot, NULL);
-	mutex_unlock(&obj->lock);
+	aobj_unlock(obj);
 
 	mutex_destroy(&obj->lock);
 	iput(obj->inode);
@@ -627,7 +627,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 		return 0;
 	}
 
-	mutex_lock(&obj->lock);
+	aobj_lock(obj);
 	for (;;) {
 		/* case 1: the page is resident. */
 		folio = xa_load(aobj_folios(obj), index);
@@ -636,7 +636,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 				continue;
 			folio_get(folio);
 			folio_set_referenced(folio);
-			mutex_unlock(&obj->lock);
+			aobj_unlock(obj);
 			if (new)
 				folio_put(new);
 			aobj_count(faults_resident);
@@ -647,7 +647,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 
 		slot = aobj_swmap_find(&obj->swmap, index);
 		if (slot == SWSLOT_BAD) {
-			mutex_unlock(&obj->lock);
+			aobj_unlock(obj);
 			if (new)
 				folio_put(new);
 			trace_aobj_get(obj, index, AOBJ_GET_SWAPIN, slot, 0, -EIO);
@@ -657,7 +657,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 			break;
 
 		/* Allocate with the object unlocked, then look again. */
-		mutex_unlock(&obj->lock);
+		aobj_unlock(obj);
 		err = aobj_reserve_page();
 		if (err)
 			return err;
@@ -666,13 +666,13 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 				  (zeroed ? __GFP_ZERO : 0), 0);
 		if (!new)
 			return -ENOMEM;
-		mutex_lock(&obj->lock);
+		aobj_lock(obj);
 	}
 
 	__folio_set_locked(new);
 	err = aobj_insert_folio(obj, index, new);
 	if (err) {
-		mutex_unlock(&obj->lock);
+		aobj_unlock(obj);
 		__folio_clear_locked(new);
 		folio_put(new);
 		return err;
@@ -683,7 +683,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 		if (!zeroed)
 			clear_highpage(&new->page);
 		folio_mark_uptodate(new);
-		mutex_unlock(&obj->lock);
+		aobj_unlock(obj);
 		aobj_count(faults_zero);
 		trace_aobj_get(obj, index, AOBJ_GET_ZERO, 0, 1, 0);
 		*foliop = new;
@@ -696,17 +696,17 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 	 */
 	ra[0] = new;
 	nr = aobj_swapin_readahead(obj, index, slot, ra);
-	mutex_unlock(&obj->lock);
+	aobj_unlock(obj);
 	err = aobj_swap_read(ra, slot, nr);
 	if (err && nr > 1) {
 		/* Leave the neighbours in swap; their own faults will tell. */
-		mutex_lock(&obj->lock);
+		aobj_lock(obj);
 		aobj_unread_abort(obj, index, ra, 1, nr);
-		mutex_unlock(&obj->lock);
+		aobj_unlock(obj);
 		nr = 1;
 		err = aobj_swap_read(ra, slot, 1);
 	}
-	mutex_lock(&obj->lock);
+	aobj_lock(obj);
 	if (err) {
 		/* The copy is lost: retire the slot, and fail this page until FREE. */
 		aobj_count(io_errors);
@@ -715,7 +715,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 			aobj_swap_markbad(slot, 1);
 		aobj_remove_folio(obj, index, new);
 		aobj_account(obj, 0, -1);
-		mutex_unlock(&obj->lock);
+		aobj_unlock(obj);
 		folio_put(new);
 		trace_aobj_get(obj, index, AOBJ_GET_SWAPIN, slot, 1, err);
 		return -EIO;
@@ -727,7 +727,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 			folio_unlock(ra[i]);
 	}
 	obj->ra_next = index + nr;
-	mutex_unlock(&obj->lock);
+	aobj_unlock(obj);
 	aobj_count(faults_swapin);
 	aobj_count_add(pageins, nr);
 	trace_aobj_get(obj, index, AOBJ_GET_SWAPIN, slot, nr, 0);
@@ -834,14 +834,14 @@ int aobj_put(struct aobj *obj, pgoff_t start, pgoff_t end, unsigned int flags)
 
 	switch (flags) {
 	case AOBJ_PUT_FREE:
-		mutex_lock(&obj->lock);
+		aobj_lock(obj);
 		aobj_put_free(obj, start, end);
-		mutex_unlock(&obj->lock);
+		aobj_unlock(obj);
 		break;
 	case AOBJ_PUT_DEACTIVATE:
-		mutex_lock(&obj->lock);
+		aobj_lock(obj);
 		aobj_put_deactivate(obj, start, end);
-		mutex_unlock(&obj->lock);
+		aobj_unlock(obj);
 		break;
 	case AOBJ_PUT_CLEAN:
 		err = aobj_clean_range(obj, start, end);
@@ -989,9 +989,9 @@ static int aobj_pagein_batch(struct aobj *obj, pgoff_t index,
 		return 0;
 
 	aobj_slot_run_flush(run);
-	mutex_unlock(&obj->lock);
+	aobj_unlock(obj);
 	err = aobj_swap_read(batch, slot, n);
-	mutex_lock(&obj->lock);
+	aobj_lock(obj);
 	if (err) {
 		/* The page-by-page path will tell which pages are lost. */
 		aobj_unread_abort(obj, index, batch, 0, n);
@@ -1027,14 +1027,14 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 	int err = 0, nr;
 
 	ctx->single_until = 0;
-	mutex_lock(&obj->lock);
+	aobj_lock(obj);
 	while (aobj_swmap_next(&obj->swmap, ctx->start, ctx->end, &index,
 			       ULONG_MAX)) {
 		if (need_resched()) {
 			aobj_slot_run_flush(&run);
-			mutex_unlock(&obj->lock);
+			aobj_unlock(obj);
 			cond_resched();
-			mutex_lock(&obj->lock);
+			aobj_lock(obj);
 			continue;
 		}
 		folio = xa_load(aobj_folios(obj), index);
@@ -1055,9 +1055,9 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 			continue;
 		}
 		aobj_slot_run_flush(&run);
-		mutex_unlock(&obj->lock);
+		aobj_unlock(obj);
 		err = aobj_get(obj, index, &folio);
-		mutex_lock(&obj->lock);
+		aobj_lock(obj);
 		if (!err) {
 			/* Unless a FREE took the slot while we were unlocked. */
 			if (aobj_swmap_find(&obj->swmap, index) > 0)
@@ -1075,7 +1075,7 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 		index++;
 	}
 	aobj_slot_run_flush(&run);
-	mutex_unlock(&obj->lock);
+	aobj_unlock(obj);
 	/* Out of room: the caller keeps the device in service. */
 	return err == -ENOSPC ? -ENOMEM : err;
 }

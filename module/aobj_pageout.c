@@ -99,14 +99,17 @@ bool aobj_resident_room(unsigned long n)
  * leave the object.  A write error retires the slots and leaves the pages
  * resident and dirty.
  *
- * => obj must be locked; it is unlocked during the I/O.  The folios are
- *    locked; they are unlocked (or released) on return.
+ * => obj must be locked.  It is unlocked during the I/O, except in memory
+ *    reclaim (PF_MEMALLOC): reclaim only trylocks objects, since the task
+ *    it reclaims for may hold this one's lock.  The folios are locked; they
+ *    are unlocked (or released) on return.
  * Return: pages written; *@errp (if not NULL) is set to the error that
  * kept some page from being written (-ENOSPC, -EIO or -ENOMEM), else 0.
  */
 static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 			    pgoff_t *idx, int n, bool keep, int *errp)
 {
+	bool unlock = !(current->flags & PF_MEMALLOC);
 	int i, done = 0, written = 0, err = 0;
 
 	lockdep_assert_held(&obj->lock);
@@ -120,10 +123,12 @@ static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 		}
 		for (i = done; i < done + nr; i++)
 			folio_clear_dirty(folios[i]);
-		mutex_unlock(&obj->lock);
+		if (unlock)
+			aobj_unlock(obj);
 		err = aobj_swap_write(folios + done, slot, nr);
 		trace_aobj_pageout(obj, idx[done], slot, nr, err);
-		mutex_lock(&obj->lock);
+		if (unlock)
+			aobj_lock(obj);
 		if (err) {
 			aobj_count(io_errors);
 			aobj_swap_markbad(slot, nr);
@@ -234,7 +239,7 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index)
 	pgoff_t idx[AOBJ_PAGEOUT_CLUSTER];
 	int i, j, n = 0, nr, freed = 0;
 
-	if (!mutex_trylock(&obj->lock))
+	if (!aobj_trylock(obj))
 		return 0;
 
 	nr = aobj_pageout_gather(obj, index, run);
@@ -270,7 +275,7 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index)
 	}
 	if (n)
 		freed += aobj_write_pages(obj, run, idx, n, false, NULL);
-	mutex_unlock(&obj->lock);
+	aobj_unlock(obj);
 	return freed;
 }
 
@@ -460,7 +465,7 @@ int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end)
 	if (!aobj_swap_available())
 		return -ENOSPC;
 
-	mutex_lock(&obj->lock);
+	aobj_lock(obj);
 	unmap_mapping_range(aobj_mapping(obj), (loff_t)start << PAGE_SHIFT,
 			    (loff_t)(end - start) << PAGE_SHIFT, 1);
 	while (!err && index < end) {
@@ -492,7 +497,7 @@ int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end)
 			break;
 		aobj_write_pages(obj, run, idx, n, true, &err);
 	}
-	mutex_unlock(&obj->lock);
+	aobj_unlock(obj);
 	return err;
 }
 
