@@ -833,6 +833,46 @@ static void swap_clean_test(struct kunit *test)
 }
 
 /*
+ * A page pinned for DMA (io_uring fixed buffers, RDMA, vfio) stays dirty
+ * through CLEAN: what is written through the pin afterwards sets no dirty
+ * bit, and must not be lost when the page is paged out once unpinned.  The
+ * pin is a pin count's worth of references, which is what
+ * folio_maybe_dma_pinned() reads on an order-0 folio.
+ */
+static void swap_clean_pinned_test(struct kunit *test)
+{
+	struct folio *folio;
+	struct aobj *obj;
+	void *kaddr;
+
+	swap_on(test, RAM0, 0);
+	obj = swap_obj_create(test, 4, 0);
+	swap_obj_fill(test, obj, 4);
+	KUNIT_ASSERT_EQ(test, aobj_get(obj, 1, &folio), 0);
+	folio_ref_add(folio, GUP_PIN_COUNTING_BIAS);
+	folio_unlock(folio);
+	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(folio));
+
+	KUNIT_EXPECT_EQ(test, aobj_put(obj, 0, 4, AOBJ_PUT_CLEAN), 0);
+	KUNIT_EXPECT_GT(test, swap_page_state(obj, 1).slot, 0);
+	KUNIT_EXPECT_TRUE_MSG(test, swap_page_state(obj, 1).dirty,
+			      "a pinned page was marked clean");
+	KUNIT_EXPECT_FALSE(test, swap_page_state(obj, 0).dirty);
+
+	/* Device writes through the pin, then the pin goes. */
+	kaddr = kmap_local_folio(folio, 0);
+	memset(kaddr, 0x5a, PAGE_SIZE);
+	kunmap_local(kaddr);
+	folio_ref_sub(folio, GUP_PIN_COUNTING_BIAS);
+	folio_put(folio);
+
+	swap_evict(test, obj, false);
+	swap_obj_expect(test, obj, 1, 0x5a);
+	swap_obj_expect(test, obj, 0, swap_pattern(0));
+	swap_obj_expect(test, obj, 3, swap_pattern(3));
+}
+
+/*
  * A write error during CLEAN retires the slots and keeps the pages
  * resident and dirty; CLEAN fails; once the device works again it succeeds.
  */
@@ -1274,6 +1314,7 @@ static struct kunit_case aobj_swap_cases[] = {
 	KUNIT_CASE(swap_swapon_errors_test),
 	KUNIT_CASE(swap_swapoff_release_test),
 	KUNIT_CASE(swap_clean_test),
+	KUNIT_CASE(swap_clean_pinned_test),
 	KUNIT_CASE(swap_clean_write_error_test),
 	KUNIT_CASE(swap_clean_partial_error_test),
 	KUNIT_CASE(swap_pageout_swapin_test),

@@ -97,7 +97,10 @@ bool aobj_resident_room(unsigned long n)
  * aobj_write_pages: write @n locked, unmapped pages to fresh slots, record
  * the slots, and release the old ones.  Unless @keep, the written pages
  * leave the object.  A write error retires the slots and leaves the pages
- * resident and dirty.
+ * resident and dirty.  A page that may be pinned for DMA (io_uring fixed
+ * buffers, RDMA, vfio) stays dirty: whatever is written through the pin
+ * after this write is seen by no dirty bit, so its swap copy can never be
+ * trusted to replace it.
  *
  * => obj must be locked.  It is unlocked during the I/O, except in memory
  *    reclaim (PF_MEMALLOC): reclaim only trylocks objects, since the task
@@ -122,7 +125,8 @@ static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 			break;
 		}
 		for (i = done; i < done + nr; i++)
-			folio_clear_dirty(folios[i]);
+			if (!folio_maybe_dma_pinned(folios[i]))
+				folio_clear_dirty(folios[i]);
 		if (unlock)
 			aobj_unlock(obj);
 		err = aobj_swap_write(folios + done, slot, nr);
