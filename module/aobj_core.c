@@ -55,6 +55,13 @@ LIST_HEAD(aobj_lru_inactive);
 
 struct aobj_counters aobj_counters;
 
+/*
+ * Object releases handed over by reclaim, and the pageout worker.  Both
+ * free memory, hence WQ_MEM_RECLAIM; module exit drains it before it
+ * frees what they use.
+ */
+struct workqueue_struct *aobj_wq;
+
 static struct vfsmount *aobj_mnt;
 
 /*
@@ -407,7 +414,7 @@ static void aobj_queue_release(struct kref *ref)
 {
 	struct aobj *obj = container_of(ref, struct aobj, ref);
 
-	schedule_work(&obj->release_work);
+	queue_work(aobj_wq, &obj->release_work);
 }
 
 /**
@@ -1110,23 +1117,55 @@ int aobj_swap_off(int start, int end, u64 *lost)
 	return err;
 }
 
+/**
+ * aobj_core_init - set up what objects need
+ *
+ * => nothing locked; may sleep.
+ * Return: 0 or a negative errno.
+ */
 int aobj_core_init(void)
 {
 	int err;
 
+	aobj_wq = alloc_workqueue("aobj", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!aobj_wq)
+		return -ENOMEM;
 	err = aobj_swmap_cache_init();
 	if (err)
-		return err;
+		goto err_wq;
 	aobj_mnt = kern_mount(&aobj_fs_type);
 	if (IS_ERR(aobj_mnt)) {
-		aobj_swmap_cache_exit();
-		return PTR_ERR(aobj_mnt);
+		err = PTR_ERR(aobj_mnt);
+		goto err_swmap;
 	}
 	return 0;
+
+err_swmap:
+	aobj_swmap_cache_exit();
+err_wq:
+	destroy_workqueue(aobj_wq);
+	return err;
 }
 
+/**
+ * aobj_core_exit - tear down what aobj_core_init() set up
+ *
+ * The callers' references are gone and pageout is stopped
+ * (aobj_pageout_exit()), but reclaim may have handed the release of the
+ * last objects to aobj_wq: drain it before anything they use goes.
+ *
+ * => nothing locked; sleeps.
+ */
 void aobj_core_exit(void)
 {
+	struct aobj_stats st;
+
+	drain_workqueue(aobj_wq);
+	aobj_read_stats(&st);
+	WARN(st.objects || st.resident || st.swpgonly,
+	     "aobj: %ld objects, %ld resident and %ld swapped pages left at unload\n",
+	     st.objects, st.resident, st.swpgonly);
+	destroy_workqueue(aobj_wq);
 	aobj_swap_exit();
 	kern_unmount(aobj_mnt);
 	aobj_swmap_cache_exit();

@@ -879,8 +879,6 @@ err_core:
 
 static void __exit aobj_module_exit(void)
 {
-	struct aobj_stats st;
-
 	misc_deregister(&aobj_miscdev);
 	/* No file is open (each pins the module): this frees every object. */
 	aobj_detach_all_nodes();
@@ -888,10 +886,6 @@ static void __exit aobj_module_exit(void)
 	class_unregister(&aobj_class);
 	unregister_chrdev_region(aobj_devt, AOBJ_MINORS);
 	aobj_pageout_exit();
-	aobj_read_stats(&st);
-	WARN(st.objects || st.resident || st.swpgonly,
-	     "aobj: %ld objects, %ld resident and %ld swapped pages left at unload\n",
-	     st.objects, st.resident, st.swpgonly);
 	aobj_core_exit();
 }
 

@@ -8,6 +8,7 @@
 
 #include <linux/atomic.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "aobj.h"
 
@@ -29,6 +30,7 @@ extern struct aobj_counters aobj_counters;
 #define aobj_count(name)	atomic_long_inc(&aobj_counters.name)
 #define aobj_count_add(name, n)	atomic_long_add(n, &aobj_counters.name)
 
+extern struct workqueue_struct *aobj_wq;
 extern struct mutex aobj_list_lock;
 extern spinlock_t aobj_lru_lock;
 extern struct list_head aobj_lru_active;

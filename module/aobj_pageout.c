@@ -51,13 +51,16 @@ static unsigned long aobj_pageout_last;
 static struct shrinker *aobj_shrinker;
 
 static unsigned int max_resident_mb;
+/* The worker may be queued; under kernel_param_lock(THIS_MODULE). */
+static bool aobj_pageout_live;
 
+/* => kernel_param_lock(THIS_MODULE) held (by the sysfs store). */
 static int aobj_set_max_resident(const char *val, const struct kernel_param *kp)
 {
 	int err = param_set_uint(val, kp);
 
-	if (!err && aobj_pageout_work.func)
-		queue_work(system_unbound_wq, &aobj_pageout_work);
+	if (!err && aobj_pageout_live)
+		queue_work(aobj_wq, &aobj_pageout_work);
 	return err;
 }
 
@@ -416,7 +419,7 @@ int aobj_reserve_page(void)
 			continue;
 		}
 		/* All busy: below the limit, go on and let the worker try. */
-		queue_work(system_unbound_wq, &aobj_pageout_work);
+		queue_work(aobj_wq, &aobj_pageout_work);
 		if (aobj_resident() < limit)
 			return 0;
 		gen = READ_ONCE(aobj_pageout_gen);
@@ -537,11 +540,23 @@ int aobj_pageout_init(void)
 	aobj_shrinker->scan_objects = aobj_shrink_scan;
 	aobj_shrinker->seeks = DEFAULT_SEEKS;
 	shrinker_register(aobj_shrinker);
+	kernel_param_lock(THIS_MODULE);
+	aobj_pageout_live = true;
+	kernel_param_unlock(THIS_MODULE);
 	return 0;
 }
 
+/*
+ * aobj_pageout_exit: stop pageout for good.  Once the shrinker is gone,
+ * nothing but a write of max_resident_mb could queue the worker again, and
+ * that is shut out first.
+ * => nothing locked; sleeps.
+ */
 void aobj_pageout_exit(void)
 {
+	kernel_param_lock(THIS_MODULE);
+	aobj_pageout_live = false;
+	kernel_param_unlock(THIS_MODULE);
 	shrinker_free(aobj_shrinker);
 	cancel_work_sync(&aobj_pageout_work);
 }
