@@ -60,8 +60,14 @@ struct aobj_node {
 	bool detached;
 };
 
-/* Objects by id.  Its xa_lock guards lookup against release. */
+/*
+ * Objects by id.  Its xa_lock guards lookup against release.  CREATE
+ * reserves an id (a NULL entry, which lookups do not see) and publishes
+ * the node only once nothing can fail any more.  Ids go round, as PIDs
+ * do, so that a stale id does not name the next object at once.
+ */
 static DEFINE_XARRAY_ALLOC(aobj_nodes);
+static u32 aobj_next_id;
 /* Serialises create and detach, and guards the totals below. */
 static DEFINE_MUTEX(aobj_nodes_lock);
 static unsigned int aobj_nr_nodes;
@@ -192,6 +198,18 @@ static void aobj_node_dev_release(struct device *dev)
 }
 
 /*
+ * aobj_node_unaccount: give back what aobj_charge_limits() took.
+ * => nothing locked.
+ */
+static void aobj_node_unaccount(u64 length)
+{
+	mutex_lock(&aobj_nodes_lock);
+	aobj_nr_nodes--;
+	aobj_total_bytes -= length;
+	mutex_unlock(&aobj_nodes_lock);
+}
+
+/*
  * aobj_node_release: the object is gone; forget its id and size.
  * => nothing locked.
  */
@@ -200,10 +218,7 @@ static void aobj_node_release(struct aobj *obj)
 	struct aobj_node *node = to_node(obj);
 
 	xa_erase(&aobj_nodes, node->id);
-	mutex_lock(&aobj_nodes_lock);
-	aobj_nr_nodes--;
-	aobj_total_bytes -= (u64)obj->pages << PAGE_SHIFT;
-	mutex_unlock(&aobj_nodes_lock);
+	aobj_node_unaccount((u64)obj->pages << PAGE_SHIFT);
 	kfree(node);
 }
 
@@ -303,32 +318,48 @@ static int aobj_copy_array(u64 uptr, u32 entry_size, const void *entries,
 	return 0;
 }
 
-static int aobj_check_limits(u64 length)
+/*
+ * aobj_charge_limits: count an object of @length bytes against the limits.
+ * => nothing locked.
+ * Return: 0, or -EFBIG / -ENOSPC past a limit.
+ */
+static int aobj_charge_limits(u64 length)
 {
+	int err = 0;
+
 	if (length > READ_ONCE(max_object_size)) {
 		pr_info_ratelimited("create: %llu bytes is above max_object_size %lu\n",
 				    length, max_object_size);
 		return -EFBIG;
 	}
+	mutex_lock(&aobj_nodes_lock);
 	if (aobj_nr_nodes >= min(READ_ONCE(max_objects), AOBJ_MINORS)) {
 		pr_info_ratelimited("create: max_objects (%u) reached\n",
 				    max_objects);
-		return -ENOSPC;
-	}
-	if (aobj_total_bytes + length > READ_ONCE(max_total_size)) {
+		err = -ENOSPC;
+	} else if (aobj_total_bytes + length > READ_ONCE(max_total_size)) {
 		pr_info_ratelimited("create: max_total_size (%lu bytes) reached\n",
 				    max_total_size);
-		return -ENOSPC;
+		err = -ENOSPC;
+	} else {
+		aobj_nr_nodes++;
+		aobj_total_bytes += length;
 	}
-	return 0;
+	mutex_unlock(&aobj_nodes_lock);
+	return err;
 }
 
+/*
+ * CREATE: the id is reserved first, and the node is published in
+ * aobj_nodes last, after its device node exists and the caller has its id:
+ * until then nobody can open it (not even through a stale inode of an
+ * earlier object with the same id), so a failure can take it back alone.
+ */
 static int aobj_ioctl_create(struct aobj_ucmd *ucmd)
 {
 	struct aobj_create *cmd = ucmd->cmd;
 	struct aobj_node *node;
 	u64 length;
-	u32 id;
 	int err;
 
 	if (cmd->flags & ~AOBJ_CREATE_NOSWAP || cmd->mode & ~0777 ||
@@ -343,48 +374,46 @@ static int aobj_ioctl_create(struct aobj_ucmd *ucmd)
 	node->gid = current_fsgid();
 	node->mode = cmd->mode ? cmd->mode : 0600;
 
-	mutex_lock(&aobj_nodes_lock);
-	err = aobj_check_limits(length);
-	if (!err) {
-		aobj_nr_nodes++;
-		aobj_total_bytes += length;
+	err = aobj_charge_limits(length);
+	if (err)
+		goto err_free;
+	err = xa_alloc_cyclic(&aobj_nodes, &node->id, NULL,
+			      XA_LIMIT(0, AOBJ_MINORS - 1), &aobj_next_id,
+			      GFP_KERNEL);
+	if (err < 0) {
+		if (err == -EBUSY)
+			err = -ENOSPC;
+		goto err_unaccount;
 	}
-	mutex_unlock(&aobj_nodes_lock);
-	if (err) {
-		kfree(node);
-		return err;
-	}
-
 	err = aobj_init(&node->obj, length,
 			cmd->flags & AOBJ_CREATE_NOSWAP ? AOBJ_NOSWAP : 0,
 			&aobj_node_ops);
-	if (!err) {
-		err = xa_alloc(&aobj_nodes, &id, node,
-			       XA_LIMIT(0, AOBJ_MINORS - 1), GFP_KERNEL);
-		if (err)
-			aobj_detach(&node->obj); /* frees node */
-	} else {
-		mutex_lock(&aobj_nodes_lock);
-		aobj_nr_nodes--;
-		aobj_total_bytes -= length;
-		mutex_unlock(&aobj_nodes_lock);
-		kfree(node);
-	}
 	if (err)
-		return err == -EBUSY ? -ENOSPC : err;
+		goto err_id;
 
-	node->id = id;
+	/* From here on, the last reference frees node, id and counts. */
 	err = aobj_node_add_dev(node);
-	if (!err) {
-		cmd->id = id;
-		err = aobj_ucmd_respond(ucmd, sizeof(*cmd));
-	}
 	if (err) {
-		/* Nobody learnt of the object: take it back. */
+		aobj_detach(&node->obj);
+		return err;
+	}
+	cmd->id = node->id;
+	err = aobj_ucmd_respond(ucmd, sizeof(*cmd));
+	if (err) {
 		aobj_node_detach(node);
 		return err;
 	}
+	/* Replaces the reserved entry: no allocation, cannot fail. */
+	xa_store(&aobj_nodes, node->id, node, GFP_KERNEL);
 	return 0;
+
+err_id:
+	xa_erase(&aobj_nodes, node->id);
+err_unaccount:
+	aobj_node_unaccount(length);
+err_free:
+	kfree(node);
+	return err;
 }
 
 static int aobj_ioctl_list(struct aobj_ucmd *ucmd)
