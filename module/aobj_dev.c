@@ -782,6 +782,8 @@ static const struct file_operations aobj_node_fops = {
 	.open = aobj_node_open,
 	.release = aobj_node_file_release,
 	.mmap = aobj_node_mmap,
+	/* Nothing to write back: msync(MS_SYNC) and fsync succeed, as on shmem. */
+	.fsync = noop_fsync,
 	.unlocked_ioctl = aobj_node_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
