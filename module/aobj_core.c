@@ -669,8 +669,7 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 		if (err)
 			return err;
 		zeroed = !slot;
-		new = folio_alloc(GFP_HIGHUSER | __GFP_NOWARN |
-				  (zeroed ? __GFP_ZERO : 0), 0);
+		new = aobj_alloc_page(GFP_HIGHUSER | (zeroed ? __GFP_ZERO : 0));
 		if (!new)
 			return -ENOMEM;
 		aobj_lock(obj);

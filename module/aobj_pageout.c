@@ -31,6 +31,7 @@
 #include <linux/sched/signal.h>
 #include <linux/shrinker.h>
 #include <linux/sort.h>
+#include <linux/swap.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -446,6 +447,42 @@ full:
 	return -ENOSPC;
 }
 
+/* Direct pageouts a fault tries before it gives up on a page. */
+#define AOBJ_ALLOC_TRIES	16
+
+/**
+ * aobj_alloc_page - allocate a page for an object, never by an OOM kill
+ * @gfp: GFP_HIGHUSER, or'd with flags such as __GFP_ZERO
+ *
+ * aobj pages are not on the kernel's LRU, so the kernel does not count
+ * them as reclaimable: under global pressure its allocator gives up on
+ * reclaim and calls the OOM killer while aobj pages could still go to
+ * swap.  So the allocation is made without the OOM killer
+ * (__GFP_RETRY_MAYFAIL), and when it fails the task pages out a cluster
+ * of aobj pages itself and tries again.
+ *
+ * => nothing locked (no object, no folio); sleeps.
+ * Return: the folio, or NULL when memory is short and aobj pageout freed
+ * nothing (no swap room, every page busy), or on a fatal signal.
+ */
+struct folio *aobj_alloc_page(gfp_t gfp)
+{
+	struct folio *folio;
+	int tries;
+
+	might_sleep();
+	for (tries = 0; tries < AOBJ_ALLOC_TRIES; tries++) {
+		folio = folio_alloc(gfp | __GFP_RETRY_MAYFAIL | __GFP_NOWARN, 0);
+		if (folio || fatal_signal_pending(current))
+			return folio;
+		if (!aobj_swap_available() ||
+		    !aobj_pageout_scan(AOBJ_PAGEOUT_LOOKAHEAD, AOBJ_PAGEOUT_CLUSTER))
+			break;
+	}
+	pr_warn_ratelimited("out of memory for a page, and aobj pageout freed none\n");
+	return NULL;
+}
+
 /**
  * aobj_clean_range - write the dirty pages of [@start, @end) to swap now
  * @obj: the object
@@ -527,6 +564,12 @@ static unsigned long aobj_shrink_scan(struct shrinker *s,
 	if (!(sc->gfp_mask & __GFP_IO))
 		return SHRINK_STOP;
 	freed = aobj_pageout_scan(sc->nr_to_scan, sc->nr_to_scan);
+	/*
+	 * The pages went back to the page allocator: tell reclaim, as slab
+	 * does for its pages, or it sees no progress and goes for the OOM
+	 * killer while aobj pages could still go to swap.
+	 */
+	mm_account_reclaimed_pages(freed);
 	return freed ? freed : SHRINK_STOP;
 }
 

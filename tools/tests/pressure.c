@@ -14,7 +14,7 @@
 #include "swaptest.h"
 
 /* Bytes beyond MemAvailable that must go to swap. */
-#define OVER_MB		96
+#define OVER_MB		64
 
 static long long meminfo_mb(const char *key)
 {
