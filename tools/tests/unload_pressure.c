@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * unload_pressure: rmmod while pageout is busy.  Writers fill objects far
- * beyond a tiny resident limit, so the pageout worker and the writers' own
- * direct pageout hold references on the objects all the time, and a
- * process keeps writing max_resident_mb.  Then the writers are killed and
- * the module is unloaded at once: the last references of the objects may
- * be dropped by pageout, whose releases run from a workqueue, and module
- * exit must wait for them before it frees what they use.  After each round
+ * unload_pressure: rmmod while pageout is busy.  Writers fill objects
+ * twice the resident limit (24 MiB) and are killed; the limit drops to
+ * 1 MiB, so the pageout worker has some 20 MiB of dirty pages to write,
+ * holding a reference on the object it works on, while a process keeps
+ * writing max_resident_mb; and the module is unloaded at once.  The last
+ * reference of an object may then be dropped by pageout, whose release
+ * runs from a workqueue, and module exit must wait for it before it frees
+ * what it uses.  After each round
  * the module is loaded again and must start from zero.  Any kernel report
  * (the "left at unload" warning, KASAN, a crash) fails the test.
  *
@@ -161,21 +162,23 @@ int main(void)
 	for (r = 0; r < ROUNDS; r++) {
 		if (child_swapon(disk))
 			t_bail("round %d: SWAPON %s failed", r, disk);
-		if (t_param_set("max_resident_mb", "2"))
+		if (t_param_set("max_resident_mb", "24"))
 			t_bail("round %d: cannot set max_resident_mb", r);
 		po0 = t_gstat("pageouts");
 		for (w = 0; w < WRITERS; w++)
 			writers[w] = spawn(writer);
-		sleep(3);
-		pw = spawn(param_writer);
-		usleep(200000);
+		sleep(4);
 		if (!t_check(t_gstat("pageouts") > po0,
-			     "round %d: pageout busy before the unload", r))
+			     "round %d: pages went to swap while written", r))
 			t_diag("pageouts %lld -> %lld", po0, t_gstat("pageouts"));
 		for (w = 0; w < WRITERS; w++)
 			kill(writers[w], SIGKILL);
 		for (w = 0; w < WRITERS; w++)
 			waitpid(writers[w], NULL, 0);
+		/* The worker now has some 20 MiB of dirty pages to write. */
+		if (t_param_set("max_resident_mb", "1"))
+			t_bail("round %d: cannot set max_resident_mb", r);
+		pw = spawn(param_writer);
 		err = unload();
 		kill(pw, SIGKILL);
 		waitpid(pw, NULL, 0);
