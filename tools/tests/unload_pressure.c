@@ -167,8 +167,9 @@ int main(void)
 		po0 = t_gstat("pageouts");
 		for (w = 0; w < WRITERS; w++)
 			writers[w] = spawn(writer);
-		sleep(4);
-		if (!t_check(t_gstat("pageouts") > po0,
+		for (w = 0; w < 300 && t_gstat("pageouts") < po0 + 1024; w++)
+			usleep(100000);
+		if (!t_check(t_gstat("pageouts") >= po0 + 1024,
 			     "round %d: pages went to swap while written", r))
 			t_diag("pageouts %lld -> %lld", po0, t_gstat("pageouts"));
 		for (w = 0; w < WRITERS; w++)
