@@ -743,7 +743,11 @@ static int aobj_node_mmap(struct file *file, struct vm_area_struct *vma)
 	if (READ_ONCE(node->detached))
 		return -EIDRM;
 
-	vm_flags_set(vma, VM_DONTEXPAND);
+	/*
+	 * No VM_DONTEXPAND: it would make the area VM_SPECIAL, which mlock()
+	 * skips.  mremap() may grow the area past the object, as over a
+	 * file's end; faults there get SIGBUS (aobj_get()'s -EINVAL).
+	 */
 	vma->vm_ops = &aobj_vm_ops;
 	vma->vm_private_data = obj;
 	aobj_reference(obj);

@@ -183,6 +183,25 @@ static int aobj_cmp_index(const void *a, const void *b)
 }
 
 /*
+ * aobj_lru_keep: an inactive page that must not go now goes back to the
+ * active list: one referenced since it got there (second chance), or one
+ * in an mlock()ed mapping (PG_mlocked, set by mlock_vma_folio() when it is
+ * mapped there).  Locked pages must not stay on the inactive list, where
+ * they would be all that pageout finds; on the active list they age like
+ * the others, and come back once munlock() cleared PG_mlocked.
+ * => aobj_lru_lock must be held.
+ * Return: true if @folio went back to the active list.
+ */
+static bool aobj_lru_keep(struct folio *folio)
+{
+	lockdep_assert_held(&aobj_lru_lock);
+	if (!folio_test_clear_referenced(folio) && !folio_test_mlocked(folio))
+		return false;
+	list_move(&folio->lru, &aobj_lru_active);
+	return true;
+}
+
+/*
  * aobj_pageout_gather: lock up to AOBJ_PAGEOUT_CLUSTER inactive pages of
  * @obj, the one at @index first, then others of @obj from the tail of the
  * inactive list, whatever their index: NetBSD's pagedaemon builds swap
@@ -213,16 +232,10 @@ static int aobj_pageout_gather(struct aobj *obj, pgoff_t index,
 		/* On the lists with obj locked: a page of obj, not leaving. */
 		if (folio->private != obj || (n && folio == run[0]))
 			continue;
-		if (folio_test_clear_referenced(folio)) {
-			list_move(&folio->lru, &aobj_lru_active);
+		if (aobj_lru_keep(folio))
 			continue;
-		}
 		list_move(&folio->lru, &aobj_lru_inactive);
-		/*
-		 * A page mapped in an mlock()ed mapping is PG_mlocked
-		 * (mlock_vma_folio() at map time).
-		 */
-		if (!folio_test_mlocked(folio) && folio_trylock(folio))
+		if (folio_trylock(folio))
 			run[n++] = folio;
 	}
 	spin_unlock(&aobj_lru_lock);
@@ -324,8 +337,7 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 			break;
 		}
 		folio = list_last_entry(&aobj_lru_inactive, struct folio, lru);
-		if (folio_test_clear_referenced(folio)) {
-			list_move(&folio->lru, &aobj_lru_active);
+		if (aobj_lru_keep(folio)) {
 			spin_unlock(&aobj_lru_lock);
 			continue;
 		}
