@@ -11,12 +11,15 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cdev.h>
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -40,6 +43,16 @@ static unsigned long max_total_size = 1UL << 40;
 module_param(max_total_size, ulong, 0644);
 MODULE_PARM_DESC(max_total_size, "Sum of object sizes, in bytes (default 1 TiB)");
 
+static unsigned int max_user_objects = 256;
+module_param(max_user_objects, uint, 0644);
+MODULE_PARM_DESC(max_user_objects,
+		 "Most objects one owner (uid) may have at once (default 256; not for CAP_SYS_RESOURCE)");
+
+static unsigned long max_user_size = 64UL << 30;
+module_param(max_user_size, ulong, 0644);
+MODULE_PARM_DESC(max_user_size,
+		 "Sum of one owner's object sizes, in bytes (default 64 GiB; not for CAP_SYS_RESOURCE)");
+
 /**
  * struct aobj_node - an object created through /dev/aobj
  * @obj: the object
@@ -49,6 +62,9 @@ MODULE_PARM_DESC(max_total_size, "Sum of object sizes, in bytes (default 1 TiB)"
  * @mode: permission bits of the node
  * @dev: the node's device; NULL once detached
  * @detached: DETACH was done (or the module is going away)
+ * @length: size in bytes, as counted against the limits
+ * @memlock_user: for a NOSWAP object created without CAP_IPC_LOCK, the
+ *	creator, whose locked_vm (RLIMIT_MEMLOCK) is charged with its pages
  */
 struct aobj_node {
 	struct aobj obj;
@@ -58,6 +74,18 @@ struct aobj_node {
 	umode_t mode;
 	struct device *dev;
 	bool detached;
+	u64 length;
+	struct user_struct *memlock_user;
+};
+
+/**
+ * struct aobj_user - what one owner's objects take, against the per-user limits
+ * @objects: number of objects
+ * @bytes: sum of their sizes
+ */
+struct aobj_user {
+	unsigned int objects;
+	u64 bytes;
 };
 
 /*
@@ -72,6 +100,8 @@ static u32 aobj_next_id;
 static DEFINE_MUTEX(aobj_nodes_lock);
 static unsigned int aobj_nr_nodes;
 static u64 aobj_total_bytes;
+/* struct aobj_user by owner uid (in the initial namespace), same lock. */
+static DEFINE_XARRAY(aobj_users);
 
 static dev_t aobj_devt;
 static struct cdev aobj_cdev;
@@ -198,14 +228,29 @@ static void aobj_node_dev_release(struct device *dev)
 }
 
 /*
- * aobj_node_unaccount: give back what aobj_charge_limits() took.
+ * aobj_node_unaccount: give back what aobj_node_account() took.
  * => nothing locked.
  */
-static void aobj_node_unaccount(u64 length)
+static void aobj_node_unaccount(struct aobj_node *node)
 {
+	struct aobj_user *user;
+
+	if (node->memlock_user) {
+		atomic_long_sub(node->length >> PAGE_SHIFT,
+				&node->memlock_user->locked_vm);
+		free_uid(node->memlock_user);
+	}
 	mutex_lock(&aobj_nodes_lock);
 	aobj_nr_nodes--;
-	aobj_total_bytes -= length;
+	aobj_total_bytes -= node->length;
+	user = xa_load(&aobj_users, __kuid_val(node->uid));
+	if (!WARN_ON_ONCE(!user)) {
+		user->bytes -= node->length;
+		if (!--user->objects) {
+			xa_erase(&aobj_users, __kuid_val(node->uid));
+			kfree(user);
+		}
+	}
 	mutex_unlock(&aobj_nodes_lock);
 }
 
@@ -218,7 +263,7 @@ static void aobj_node_release(struct aobj *obj)
 	struct aobj_node *node = to_node(obj);
 
 	xa_erase(&aobj_nodes, node->id);
-	aobj_node_unaccount((u64)obj->pages << PAGE_SHIFT);
+	aobj_node_unaccount(node);
 	kfree(node);
 }
 
@@ -319,33 +364,130 @@ static int aobj_copy_array(u64 uptr, u32 entry_size, const void *entries,
 }
 
 /*
- * aobj_charge_limits: count an object of @length bytes against the limits.
- * => nothing locked.
- * Return: 0, or -EFBIG / -ENOSPC past a limit.
+ * aobj_charge_user: count @node against its owner's limits.
+ * => aobj_nodes_lock must be held.
+ * Return: 0, -EDQUOT past a per-user limit, or -ENOMEM.
  */
-static int aobj_charge_limits(u64 length)
+static int aobj_charge_user(struct aobj_node *node)
+{
+	struct aobj_user *user;
+	int err;
+
+	lockdep_assert_held(&aobj_nodes_lock);
+	user = xa_load(&aobj_users, __kuid_val(node->uid));
+	if (!capable(CAP_SYS_RESOURCE) && user) {
+		if (user->objects >= READ_ONCE(max_user_objects)) {
+			pr_info_ratelimited("create: uid %u has max_user_objects (%u) objects\n",
+					    __kuid_val(node->uid), max_user_objects);
+			return -EDQUOT;
+		}
+		if (user->bytes + node->length > READ_ONCE(max_user_size)) {
+			pr_info_ratelimited("create: uid %u would pass max_user_size (%lu bytes)\n",
+					    __kuid_val(node->uid), max_user_size);
+			return -EDQUOT;
+		}
+	}
+	if (!capable(CAP_SYS_RESOURCE) && !user &&
+	    node->length > READ_ONCE(max_user_size)) {
+		pr_info_ratelimited("create: %llu bytes is above max_user_size (%lu bytes)\n",
+				    node->length, max_user_size);
+		return -EDQUOT;
+	}
+	if (!user) {
+		user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
+		if (!user)
+			return -ENOMEM;
+		err = xa_err(xa_store(&aobj_users, __kuid_val(node->uid), user,
+				      GFP_KERNEL_ACCOUNT));
+		if (err) {
+			kfree(user);
+			return err;
+		}
+	}
+	user->objects++;
+	user->bytes += node->length;
+	return 0;
+}
+
+/*
+ * aobj_charge_memlock: a NOSWAP object pins its pages in memory, as
+ * SHM_LOCK does: without CAP_IPC_LOCK they must fit under the creator's
+ * RLIMIT_MEMLOCK, charged to its locked_vm (as io_uring does for fixed
+ * buffers) until the object is gone.
+ * => nothing locked.
+ * Return: 0, -EPERM with RLIMIT_MEMLOCK at 0, -ENOMEM past it (mlock(2)'s
+ * errors).
+ */
+static int aobj_charge_memlock(struct aobj_node *node)
+{
+	unsigned long limit, cur, pages = node->length >> PAGE_SHIFT;
+	struct user_struct *user;
+
+	if (capable(CAP_IPC_LOCK))
+		return 0;
+	limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	if (!limit) {
+		pr_info_ratelimited("create: a NOSWAP object needs CAP_IPC_LOCK or RLIMIT_MEMLOCK\n");
+		return -EPERM;
+	}
+	user = get_current_user();
+	cur = atomic_long_read(&user->locked_vm);
+	do {
+		if (cur + pages > limit) {
+			free_uid(user);
+			pr_info_ratelimited("create: a NOSWAP object of %lu pages is over RLIMIT_MEMLOCK (%lu pages, %lu in use)\n",
+					    pages, limit, cur);
+			return -ENOMEM;
+		}
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, cur + pages));
+	node->memlock_user = user;
+	return 0;
+}
+
+/*
+ * aobj_node_account: count @node against the limits: its size, the
+ * global and per-user ones, and RLIMIT_MEMLOCK for NOSWAP.
+ * => nothing locked.
+ * Return: 0, -EFBIG / -ENOSPC past a global limit, -EDQUOT past a
+ * per-user one, -EPERM / -ENOMEM for RLIMIT_MEMLOCK, or -ENOMEM.
+ */
+static int aobj_node_account(struct aobj_node *node, bool noswap)
 {
 	int err = 0;
 
-	if (length > READ_ONCE(max_object_size)) {
+	if (node->length > READ_ONCE(max_object_size)) {
 		pr_info_ratelimited("create: %llu bytes is above max_object_size %lu\n",
-				    length, max_object_size);
+				    node->length, max_object_size);
 		return -EFBIG;
+	}
+	if (noswap) {
+		err = aobj_charge_memlock(node);
+		if (err)
+			return err;
 	}
 	mutex_lock(&aobj_nodes_lock);
 	if (aobj_nr_nodes >= min(READ_ONCE(max_objects), AOBJ_MINORS)) {
 		pr_info_ratelimited("create: max_objects (%u) reached\n",
 				    max_objects);
 		err = -ENOSPC;
-	} else if (aobj_total_bytes + length > READ_ONCE(max_total_size)) {
+	} else if (aobj_total_bytes + node->length > READ_ONCE(max_total_size)) {
 		pr_info_ratelimited("create: max_total_size (%lu bytes) reached\n",
 				    max_total_size);
 		err = -ENOSPC;
 	} else {
+		err = aobj_charge_user(node);
+	}
+	if (!err) {
 		aobj_nr_nodes++;
-		aobj_total_bytes += length;
+		aobj_total_bytes += node->length;
 	}
 	mutex_unlock(&aobj_nodes_lock);
+	if (err && node->memlock_user) {
+		atomic_long_sub(node->length >> PAGE_SHIFT,
+				&node->memlock_user->locked_vm);
+		free_uid(node->memlock_user);
+		node->memlock_user = NULL;
+	}
 	return err;
 }
 
@@ -373,8 +515,9 @@ static int aobj_ioctl_create(struct aobj_ucmd *ucmd)
 	node->uid = current_fsuid();
 	node->gid = current_fsgid();
 	node->mode = cmd->mode ? cmd->mode : 0600;
+	node->length = length;
 
-	err = aobj_charge_limits(length);
+	err = aobj_node_account(node, cmd->flags & AOBJ_CREATE_NOSWAP);
 	if (err)
 		goto err_free;
 	err = xa_alloc_cyclic(&aobj_nodes, &node->id, NULL,
@@ -410,7 +553,7 @@ static int aobj_ioctl_create(struct aobj_ucmd *ucmd)
 err_id:
 	xa_erase(&aobj_nodes, node->id);
 err_unaccount:
-	aobj_node_unaccount(length);
+	aobj_node_unaccount(node);
 err_free:
 	kfree(node);
 	return err;

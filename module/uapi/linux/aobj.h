@@ -32,6 +32,13 @@
  * @length: object size in bytes; rounded up to whole pages
  * @mode: permission bits of the object's node (0 means 0600)
  * @id: out: the new object's id; its node is /dev/aobj<id>
+ *
+ * Ids go round (a freed id is given again only after all others).
+ * Errors: EFBIG above max_object_size; ENOSPC past max_objects or
+ * max_total_size; EDQUOT past the owner's max_user_objects or
+ * max_user_size (not for CAP_SYS_RESOURCE); for NOSWAP without
+ * CAP_IPC_LOCK, whose pages are charged to the creator's RLIMIT_MEMLOCK
+ * until the object is gone: EPERM if that limit is 0, ENOMEM past it.
  */
 struct aobj_create {
 	__u32 size;
