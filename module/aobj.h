@@ -109,7 +109,8 @@ void aobj_read_stats(struct aobj_stats *st);
  * reclaim that could need it: the locked section is a NOIO scope, in which
  * reclaim neither does I/O nor calls aobj's shrinker (which needs
  * __GFP_IO), and lockdep sees no obj->lock -> fs_reclaim dependency.
- * Reclaim itself only ever trylocks an object.
+ * Reclaim itself only ever trylocks an object.  Object locks never nest:
+ * the saved state lives in the object.
  */
 static inline void aobj_lock(struct aobj *obj)
 {

@@ -601,22 +601,14 @@ static struct folio *aobj_get_resident(struct aobj *obj, pgoff_t index)
 	return NULL;
 }
 
-/**
- * aobj_get - fetch the page at @index (the seed's uao_get)
- * @obj: the object
- * @index: page index, below the object's size
- * @foliop: out: the page, locked, with a reference for the caller
- *
- * The seed's three cases: a resident page is returned; a page that never
- * existed is allocated zeroed; a page with a swap slot is read from it,
- * with the object unlocked during the I/O.  The page is clean unless it
- * was dirty already: a caller that writes to it marks it dirty.
- *
+/*
+ * __aobj_get: aobj_get(), where the page is allocated by
+ * aobj_alloc_page(..., @may_oom): swapoff passes false, so that it stops
+ * with -ENOMEM rather than have the OOM killer make room for its pages.
  * => nothing locked; may sleep.
- * Return: 0; -EINVAL for an index out of range; -ENOMEM; -EIO if the
- * page's swap copy is lost (until aobj_put(AOBJ_PUT_FREE) over it).
  */
-int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
+static int __aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop,
+		      bool may_oom)
 {
 	struct folio *folio, *new = NULL, *ra[AOBJ_READAHEAD_MAX];
 	bool zeroed = false;
@@ -669,7 +661,8 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 		if (err)
 			return err;
 		zeroed = !slot;
-		new = aobj_alloc_page(GFP_HIGHUSER | (zeroed ? __GFP_ZERO : 0));
+		new = aobj_alloc_page(GFP_HIGHUSER | (zeroed ? __GFP_ZERO : 0),
+				      may_oom);
 		if (!new)
 			return -ENOMEM;
 		aobj_lock(obj);
@@ -739,6 +732,26 @@ int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 	trace_aobj_get(obj, index, AOBJ_GET_SWAPIN, slot, nr, 0);
 	*foliop = new;
 	return 0;
+}
+
+/**
+ * aobj_get - fetch the page at @index (the seed's uao_get)
+ * @obj: the object
+ * @index: page index, below the object's size
+ * @foliop: out: the page, locked, with a reference for the caller
+ *
+ * The seed's three cases: a resident page is returned; a page that never
+ * existed is allocated zeroed; a page with a swap slot is read from it,
+ * with the object unlocked during the I/O.  The page is clean unless it
+ * was dirty already: a caller that writes to it marks it dirty.
+ *
+ * => nothing locked; may sleep.
+ * Return: 0; -EINVAL for an index out of range; -ENOMEM; -EIO if the
+ * page's swap copy is lost (until aobj_put(AOBJ_PUT_FREE) over it).
+ */
+int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
+{
+	return __aobj_get(obj, index, foliop, true);
 }
 EXPORT_SYMBOL_GPL(aobj_get);
 
@@ -1062,7 +1075,7 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 		}
 		aobj_slot_run_flush(&run);
 		aobj_unlock(obj);
-		err = aobj_get(obj, index, &folio);
+		err = __aobj_get(obj, index, &folio, false);
 		aobj_lock(obj);
 		if (!err) {
 			/* Unless a FREE took the slot while we were unlocked. */

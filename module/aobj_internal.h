@@ -57,7 +57,7 @@ int aobj_walk_objects(struct aobj_walk *walk);
 /* aobj_pageout.c */
 bool aobj_resident_room(unsigned long n);
 int aobj_reserve_page(void);
-struct folio *aobj_alloc_page(gfp_t gfp);
+struct folio *aobj_alloc_page(gfp_t gfp, bool may_oom);
 int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end);
 int aobj_pageout_init(void);
 void aobj_pageout_exit(void);

@@ -186,7 +186,7 @@ static int aobj_cmp_index(const void *a, const void *b)
  * aobj_lru_keep: an inactive page that must not go now goes back to the
  * active list: one referenced since it got there (second chance), or one
  * in an mlock()ed mapping (PG_mlocked, set by mlock_vma_folio() when it is
- * mapped there).  Locked pages must not stay on the inactive list, where
+ * mapped there).  mlocked pages must not stay on the inactive list, where
  * they would be all that pageout finds; on the active list they age like
  * the others, and come back once munlock() cleared PG_mlocked.
  * => aobj_lru_lock must be held.
@@ -245,6 +245,53 @@ static int aobj_pageout_gather(struct aobj *obj, pgoff_t index,
 }
 
 /*
+ * aobj_pageout_drop_locked: take out of @run (sorted by index) the pages
+ * that an mlock()ed mapping covers, back to the active list.  PG_mlocked
+ * alone does not tell: on a page off the kernel's LRU the first munlock()
+ * or munmap() of any locked mapping clears it, although others may still
+ * be locked.  The kernel's reclaim finds those again in its rmap walk
+ * (try_to_unmap_one()); this walk over the object's mappings is ours.
+ *
+ * => obj must be locked; the pages of @run are locked.
+ * Return: the number of pages left in @run.
+ */
+static int aobj_pageout_drop_locked(struct aobj *obj, struct folio **run,
+				    int n)
+{
+	struct address_space *mapping = aobj_mapping(obj);
+	struct vm_area_struct *vma;
+	struct rb_node *node;
+	int i, kept;
+
+	lockdep_assert_held(&obj->lock);
+	if (!n || !mapping_mapped(mapping))
+		return n;
+	i_mmap_lock_read(mapping);
+	for (node = rb_first_cached(&mapping->i_mmap); node && n;
+	     node = rb_next(node)) {
+		vma = rb_entry(node, struct vm_area_struct, shared.rb);
+		if (!(vma->vm_flags & VM_LOCKED))
+			continue;
+		for (i = 0, kept = 0; i < n; i++) {
+			pgoff_t pgoff = run[i]->index;
+
+			if (pgoff < vma->vm_pgoff ||
+			    pgoff >= vma->vm_pgoff + vma_pages(vma)) {
+				run[kept++] = run[i];
+				continue;
+			}
+			spin_lock(&aobj_lru_lock);
+			list_move(&run[i]->lru, &aobj_lru_active);
+			spin_unlock(&aobj_lru_lock);
+			folio_unlock(run[i]);
+		}
+		n = kept;
+	}
+	i_mmap_unlock_read(mapping);
+	return n;
+}
+
+/*
  * aobj_pageout_cluster: page out the page at @index and a cluster of other
  * inactive pages of its object (aobj_pageout_gather()): revoke their
  * mappings, one call per run of consecutive indexes, drop the clean ones,
@@ -264,6 +311,7 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index)
 		return 0;
 
 	nr = aobj_pageout_gather(obj, index, run);
+	nr = aobj_pageout_drop_locked(obj, run, nr);
 	for (i = 0; i < nr && mapping_mapped(mapping); i = j) {
 		for (j = i + 1; j < nr; j++)
 			if (run[j]->index != run[j - 1]->index + 1)
@@ -463,21 +511,25 @@ full:
 #define AOBJ_ALLOC_TRIES	16
 
 /**
- * aobj_alloc_page - allocate a page for an object, never by an OOM kill
+ * aobj_alloc_page - allocate a page for an object, paging out before OOM
  * @gfp: GFP_HIGHUSER, or'd with flags such as __GFP_ZERO
+ * @may_oom: a fault may still call the OOM killer once aobj pageout can
+ *	free nothing (the memory is someone else's); swapoff never does
  *
  * aobj pages are not on the kernel's LRU, so the kernel does not count
  * them as reclaimable: under global pressure its allocator gives up on
  * reclaim and calls the OOM killer while aobj pages could still go to
  * swap.  So the allocation is made without the OOM killer
  * (__GFP_RETRY_MAYFAIL), and when it fails the task pages out a cluster
- * of aobj pages itself and tries again.
+ * of aobj pages itself and tries again.  Only when that frees nothing
+ * (no swap room, no page that can go) does a fault allocate as any other
+ * would, OOM killer included: failing it would retry the fault forever.
  *
  * => nothing locked (no object, no folio); sleeps.
- * Return: the folio, or NULL when memory is short and aobj pageout freed
- * nothing (no swap room, every page busy), or on a fatal signal.
+ * Return: the folio, or NULL when memory is short (for !@may_oom, once
+ * aobj pageout freed nothing), or on a fatal signal.
  */
-struct folio *aobj_alloc_page(gfp_t gfp)
+struct folio *aobj_alloc_page(gfp_t gfp, bool may_oom)
 {
 	struct folio *folio;
 	int tries;
@@ -491,7 +543,8 @@ struct folio *aobj_alloc_page(gfp_t gfp)
 		    !aobj_pageout_scan(AOBJ_PAGEOUT_LOOKAHEAD, AOBJ_PAGEOUT_CLUSTER))
 			break;
 	}
-	pr_warn_ratelimited("out of memory for a page, and aobj pageout freed none\n");
+	if (may_oom)
+		return folio_alloc(gfp | __GFP_NOWARN, 0);
 	return NULL;
 }
 

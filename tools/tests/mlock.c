@@ -83,10 +83,25 @@ int main(void)
 		t_diag("pageouts %lld", t_gstat("pageouts") - po0);
 	T_EQ(resident(map, lock), lpages, "all locked pages stayed resident");
 	sw_verify_pages(map, lpages, NULL, 7, "locked range");
+
+	/*
+	 * A second locked mapping of the range goes away: munmap() clears
+	 * PG_mlocked, but the first mapping still locks the pages.
+	 */
+	q = t_map(fd, lock, PROT_READ);
+	if (q == MAP_FAILED)
+		t_bail("second mmap: %s", strerror(errno));
+	T_ERRNO(mlock(q, lock), 0, "mlock() of a second mapping of the range");
+	munmap(q, lock);
+	for (i = lpages; i < size / 4096; i++)
+		sw_fill_page(map + i * 4096, i, 104);
+	T_EQ(resident(map, lock), lpages,
+	     "locked pages stay resident after another locked mapping went away");
+	sw_verify_pages(map, lpages, NULL, 7, "locked range, again");
 	T_ERRNO(munlock(map, lock), 0, "munlock()");
 	T_EQ(vmlck_kb(), kb, "VmLck back to %lld kB", kb);
 	for (i = lpages; i < size / 4096; i++)
-		sw_fill_page(map + i * 4096, i, 104);
+		sw_fill_page(map + i * 4096, i, 105);
 	r = resident(map, lock);
 	if (!t_check(r < lpages, "after munlock() the pages can be paged out"))
 		t_diag("%zu of %zu resident", r, lpages);
