@@ -371,26 +371,22 @@ static int aobj_copy_array(u64 uptr, u32 entry_size, const void *entries,
 static int aobj_charge_user(struct aobj_node *node)
 {
 	struct aobj_user *user;
+	unsigned int objects;
+	u64 bytes;
 	int err;
 
 	lockdep_assert_held(&aobj_nodes_lock);
 	user = xa_load(&aobj_users, __kuid_val(node->uid));
-	if (!capable(CAP_SYS_RESOURCE) && user) {
-		if (user->objects >= READ_ONCE(max_user_objects)) {
-			pr_info_ratelimited("create: uid %u has max_user_objects (%u) objects\n",
-					    __kuid_val(node->uid), max_user_objects);
-			return -EDQUOT;
-		}
-		if (user->bytes + node->length > READ_ONCE(max_user_size)) {
-			pr_info_ratelimited("create: uid %u would pass max_user_size (%lu bytes)\n",
-					    __kuid_val(node->uid), max_user_size);
-			return -EDQUOT;
-		}
-	}
-	if (!capable(CAP_SYS_RESOURCE) && !user &&
-	    node->length > READ_ONCE(max_user_size)) {
-		pr_info_ratelimited("create: %llu bytes is above max_user_size (%lu bytes)\n",
-				    node->length, max_user_size);
+	objects = user ? user->objects : 0;
+	bytes = user ? user->bytes : 0;
+	/* capable() only past a limit: it audits. */
+	if ((objects >= READ_ONCE(max_user_objects) ||
+	     bytes + node->length > READ_ONCE(max_user_size)) &&
+	    !capable(CAP_SYS_RESOURCE)) {
+		pr_info_ratelimited("create: uid %u would pass max_user_objects (%u) or max_user_size (%lu bytes)\n",
+				    __kuid_val(node->uid),
+				    READ_ONCE(max_user_objects),
+				    READ_ONCE(max_user_size));
 		return -EDQUOT;
 	}
 	if (!user) {
@@ -423,18 +419,19 @@ static int aobj_charge_memlock(struct aobj_node *node)
 	unsigned long limit, cur, pages = node->length >> PAGE_SHIFT;
 	struct user_struct *user;
 
-	if (capable(CAP_IPC_LOCK))
-		return 0;
 	limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	if (!limit) {
-		pr_info_ratelimited("create: a NOSWAP object needs CAP_IPC_LOCK or RLIMIT_MEMLOCK\n");
-		return -EPERM;
-	}
 	user = get_current_user();
 	cur = atomic_long_read(&user->locked_vm);
 	do {
 		if (cur + pages > limit) {
 			free_uid(user);
+			/* capable() only past the limit: it audits. */
+			if (capable(CAP_IPC_LOCK))
+				return 0;
+			if (!limit) {
+				pr_info_ratelimited("create: a NOSWAP object needs CAP_IPC_LOCK or RLIMIT_MEMLOCK\n");
+				return -EPERM;
+			}
 			pr_info_ratelimited("create: a NOSWAP object of %lu pages is over RLIMIT_MEMLOCK (%lu pages, %lu in use)\n",
 					    pages, limit, cur);
 			return -ENOMEM;
@@ -457,7 +454,7 @@ static int aobj_node_account(struct aobj_node *node, bool noswap)
 
 	if (node->length > READ_ONCE(max_object_size)) {
 		pr_info_ratelimited("create: %llu bytes is above max_object_size %lu\n",
-				    node->length, max_object_size);
+				    node->length, READ_ONCE(max_object_size));
 		return -EFBIG;
 	}
 	if (noswap) {
@@ -468,11 +465,11 @@ static int aobj_node_account(struct aobj_node *node, bool noswap)
 	mutex_lock(&aobj_nodes_lock);
 	if (aobj_nr_nodes >= min(READ_ONCE(max_objects), AOBJ_MINORS)) {
 		pr_info_ratelimited("create: max_objects (%u) reached\n",
-				    max_objects);
+				    READ_ONCE(max_objects));
 		err = -ENOSPC;
 	} else if (aobj_total_bytes + node->length > READ_ONCE(max_total_size)) {
 		pr_info_ratelimited("create: max_total_size (%lu bytes) reached\n",
-				    max_total_size);
+				    READ_ONCE(max_total_size));
 		err = -ENOSPC;
 	} else {
 		err = aobj_charge_user(node);
@@ -546,8 +543,11 @@ static int aobj_ioctl_create(struct aobj_ucmd *ucmd)
 		aobj_node_detach(node);
 		return err;
 	}
-	/* Replaces the reserved entry: no allocation, cannot fail. */
-	xa_store(&aobj_nodes, node->id, node, GFP_KERNEL);
+	/*
+	 * Replaces the reserved entry: no allocation, cannot fail.  Until
+	 * here, an open of the new node gets ENXIO.
+	 */
+	WARN_ON_ONCE(xa_is_err(xa_store(&aobj_nodes, node->id, node, GFP_KERNEL)));
 	return 0;
 
 err_id:
@@ -889,7 +889,9 @@ static int aobj_node_mmap(struct file *file, struct vm_area_struct *vma)
 	/*
 	 * No VM_DONTEXPAND: it would make the area VM_SPECIAL, which mlock()
 	 * skips.  mremap() may grow the area past the object, as over a
-	 * file's end; faults there get SIGBUS (aobj_get()'s -EINVAL).
+	 * file's end, and a new mmap() of the same file next to this area
+	 * may merge into it without coming here; either way, faults past the
+	 * object get SIGBUS (aobj_get()'s -EINVAL), as past a file's end.
 	 */
 	vma->vm_ops = &aobj_vm_ops;
 	vma->vm_private_data = obj;
@@ -1058,12 +1060,18 @@ err_core:
 static void __exit aobj_module_exit(void)
 {
 	misc_deregister(&aobj_miscdev);
+	/*
+	 * Pageout first, and the releases it handed to aobj_wq: a node that
+	 * pageout held the last reference of could otherwise be freed under
+	 * the walk below.
+	 */
+	aobj_pageout_exit();
+	drain_workqueue(aobj_wq);
 	/* No file is open (each pins the module): this frees every object. */
 	aobj_detach_all_nodes();
 	cdev_del(&aobj_cdev);
 	class_unregister(&aobj_class);
 	unregister_chrdev_region(aobj_devt, AOBJ_MINORS);
-	aobj_pageout_exit();
 	aobj_core_exit();
 }
 

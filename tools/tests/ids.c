@@ -8,13 +8,14 @@
  * 2. A CREATE whose reply cannot be copied (read-only buffer) fails with
  *    EFAULT and leaves nothing behind: no object, no node, counters as
  *    they were.
- * 3. Until CREATE has finished, nobody can open the new object, not even
- *    through a stale inode of an earlier object's node with the same
- *    minor: one thread loops CREATEs with a read-only reply buffer while
- *    another keeps reopening such a stale inode (through /proc/self/fd of
- *    an O_PATH fd), and detaches and closes whatever it gets.  Before the
- *    fix, the second thread could free the node under CREATE (a
- *    use-after-free that KASAN reports).
+ * 3. Until CREATE has finished, nobody can open the new object, neither
+ *    through its new node nor through a stale inode of an earlier node
+ *    with the same minor: one thread loops CREATEs with a read-only reply
+ *    buffer while another keeps opening the node of the id the CREATE
+ *    under way gets, and reopening such a stale inode (through
+ *    /proc/self/fd of an O_PATH fd), and detaches and closes whatever it
+ *    gets.  Before the fix, the second thread could free the node under
+ *    CREATE (a use-after-free that KASAN reports).
  */
 #include "swaptest.h"
 
@@ -23,22 +24,38 @@
 
 static volatile int stop;
 static int stale_fd = -1;
-static volatile long opened, creates_ok;
+static unsigned int first_id;	/* id the first racing CREATE gets */
+static volatile long opened, creates_ok, attempts;
 
+/* Open @path; count, detach and close what opens. */
+static void grab(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	opened++;
+	t_detach_fd(fd);
+	close(fd);
+}
+
+/*
+ * Reopens the stale inode, and the node of the id the CREATE under way
+ * gets: with ids handed out in turn, first_id + attempts (and first_id,
+ * in case ids are reused lowest-first).
+ */
 static void *reopener(void *arg)
 {
-	char path[64];
-	int fd;
+	char stale[64], path[32];
 
 	(void)arg;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", stale_fd);
+	snprintf(stale, sizeof(stale), "/proc/self/fd/%d", stale_fd);
 	while (!stop) {
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		opened++;
-		t_detach_fd(fd);
-		close(fd);
+		grab(stale);
+		t_node_path(path, sizeof(path), (first_id + attempts) % 65536);
+		grab(path);
+		t_node_path(path, sizeof(path), first_id);
+		grab(path);
 	}
 	return NULL;
 }
@@ -48,7 +65,7 @@ static void *creator(void *arg)
 	struct aobj_create *c = arg;
 	int i;
 
-	for (i = 0; i < ROUNDS; i++)
+	for (i = 0; i < ROUNDS; i++, attempts++)
 		if (!ioctl(t_ctl_fd(), AOBJ_IOC_CREATE, c))
 			creates_ok++;
 	stop = 1;
@@ -111,6 +128,7 @@ int main(void)
 		t_bail("open O_PATH %s: %s", path, strerror(errno));
 	if (t_detach(a))
 		t_bail("DETACH of %u: %s", a, strerror(errno));
+	first_id = (a + 1) % 65536;
 	objects0 = t_gstat("objects");
 	if (pthread_create(&t1, NULL, reopener, NULL) ||
 	    pthread_create(&t2, NULL, creator, ro))
@@ -118,7 +136,7 @@ int main(void)
 	pthread_join(t2, NULL);
 	pthread_join(t1, NULL);
 	T_EQ(creates_ok, 0, "%d CREATEs with a read-only reply all failed", ROUNDS);
-	T_EQ(opened, 0, "the stale inode never opened an object being created");
+	T_EQ(opened, 0, "nothing opened an object being created (stale inode, new node)");
 	T_EQ(t_gstat("objects"), objects0, "no object left behind by the race");
 	close(stale_fd);
 	return sw_done();

