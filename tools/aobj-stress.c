@@ -1363,13 +1363,16 @@ static void *worker_thread(void *p)
 		int st = LOAD(s->state);
 		struct mapping *m;
 
-		ADD(ops, 1);
+		/* ops: operations that got to an object (a failed CREATE did not). */
 		if (st == SLOT_EMPTY || (st == SLOT_DETACHED && op < 15)) {
 			op_create(idx, &r);
+			if (LOAD(s->state) == SLOT_LIVE)
+				ADD(ops, 1);
 			continue;
 		}
 		if (op >= 77 && op < 81) {
 			op_unmap(idx);
+			ADD(ops, 1);
 			continue;
 		}
 		if (!slot_enter(s))
@@ -1397,6 +1400,7 @@ static void *worker_thread(void *p)
 			op_vma(s, m, &r);
 		else
 			op_detach(s, m, &r);
+		ADD(ops, 1);
 		map_put(m);
 		slot_leave(s);
 	}
