@@ -2092,21 +2092,21 @@ summary:
 	if (!hung && !opt_no_floors) {
 		/*
 		 * Floors, for the slowest setup (debug kernel under TCG on a
-		 * busy 2-core machine, stress-ng and a device removal beside:
-		 * 15 ops, 570 KB verified, 15 pageouts and 0.5 SWAPOFF a
-		 * second): a third to a fifth of that.
+		 * busy 2-core machine: 15 ops, 540 KB verified, 8 pageouts and
+		 * 0.5 SWAPOFF a second, in make stress and make check): a
+		 * quarter to a fifth of that.
 		 */
 		uint64_t d = opt_duration;
 		bool paging = (ndevs || opt_remove) && opt_limit_mb;
 
 		msg("stress: floors: ops>=%" PRIu64 " bytes_verified>=%" PRIu64
-		    " creates>=1 frees>=1 vmas>=1", 5 * d, 128 * 1024 * d);
+		    " creates>=1 frees>=1 vmas>=1", 3 * d, 128 * 1024 * d);
 		if (ndevs >= 2)
 			msg(" swapoff_cycles>=%" PRIu64, 1 + d / 10);
 		if (paging)
-			msg(" pageouts>=%" PRIu64, 1 + 5 * d);
+			msg(" pageouts>=%" PRIu64, 1 + 2 * d);
 		msg("%s\n", opt_remove ? " removed_used>=1" : "");
-		floor_check("ops", sh->ops, 5 * d, "operations done");
+		floor_check("ops", sh->ops, 3 * d, "operations done");
 		floor_check("bytes_verified", sh->bytes_verified, 128 * 1024 * d,
 			    "bytes read back and checked");
 		floor_check("creates", sh->creates, 1, "objects created");
@@ -2117,7 +2117,7 @@ summary:
 				    1 + d / 10, "SWAPOFFs that completed");
 		if (paging)
 			floor_check("pageouts", pageouts > 0 ? (uint64_t)pageouts : 0,
-				    1 + 5 * d, "pages written to swap");
+				    1 + 2 * d, "pages written to swap");
 		if (opt_remove)
 			floor_check("removed_used", sh->removed_used, 1,
 				    "slots in use on the device when it was removed");
