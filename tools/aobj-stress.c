@@ -989,7 +989,7 @@ static void op_stat_list(struct slot *s, struct mapping *m, struct rng *r)
 }
 
 /* Drop this process's mapping (the object stays); the last user unmaps. */
-static void op_unmap(int idx)
+static bool op_unmap(int idx)
 {
 	struct mapping *m;
 
@@ -997,10 +997,11 @@ static void op_unmap(int idx)
 	m = maps[idx];
 	maps[idx] = NULL;
 	pthread_mutex_unlock(&map_lock);
-	if (m) {
-		map_put(m);
-		ADD(unmaps, 1);
-	}
+	if (!m)
+		return false;
+	map_put(m);
+	ADD(unmaps, 1);
+	return true;
 }
 
 /*
@@ -1371,8 +1372,8 @@ static void *worker_thread(void *p)
 			continue;
 		}
 		if (op >= 77 && op < 81) {
-			op_unmap(idx);
-			ADD(ops, 1);
+			if (op_unmap(idx))
+				ADD(ops, 1);
 			continue;
 		}
 		if (!slot_enter(s))
