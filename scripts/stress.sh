@@ -11,6 +11,10 @@
 # Prints operations, bytes verified, mismatches, fuzz results and kernel
 # reports; exits non-zero unless both programs passed, there were no
 # mismatches and no kernel reports (kmemleak leaks included).
+# Both programs fail a run that did too little (their "floors": operations,
+# bytes verified, SWAPOFF cycles, pageouts, fuzz calls that succeeded).
+# A null_blk swap device is removed mid-run (AOBJ_STRESS_REMOVE=0: not);
+# SIGBUS on objects that had pages on it is counted as lost_to_removal.
 # AOBJ_FUZZ_ITERATIONS (default 20000), AOBJ_STRESS_PRESSURE (stress-ng
 # --vm-bytes, default 64M, 0: none), AOBJ_SEED and AOBJ_STRESS_MEM (guest
 # RAM, default 1G) adjust the run.
@@ -38,6 +42,7 @@ set +e
 	--env "AOBJ_FUZZ_ITERATIONS=$iterations" \
 	${AOBJ_STRESS_PRESSURE:+--env "AOBJ_STRESS_PRESSURE=$AOBJ_STRESS_PRESSURE"} \
 	${AOBJ_SEED:+--env "AOBJ_SEED=$AOBJ_SEED"} \
+	${AOBJ_STRESS_REMOVE:+--env "AOBJ_STRESS_REMOVE=$AOBJ_STRESS_REMOVE"} \
 	-- /scripts/guest/stress.sh |
 	tr -d '\r' | grep -a --line-buffered -E '^(stress|fuzz|AOBJ-STRESS): '
 rc=${PIPESTATUS[0]}
@@ -54,8 +59,13 @@ bytes=$(field 'stress: ops=' bytes_verified)
 mismatches=$(field 'stress: ops=' mismatches)
 serrors=$(field 'stress: ops=' errors)
 swapoffs=$(field 'stress: ops=' swapoff_cycles)
+pageouts=$(field 'stress: ops=' pageouts)
+sfloors=$(field 'stress: ops=' floors_missed)
+lost=$(field 'stress: ops=' lost_to_removal)
 calls=$(field 'fuzz: calls=' calls)
+fok=$(field 'fuzz: calls=' ok)
 unexpected=$(field 'fuzz: calls=' unexpected)
+ffloors=$(field 'fuzz: calls=' floors_missed)
 reports=$(kernel_report_lines "$logfile")
 nreports=$(grep -c . <<<"$reports" || true)
 leaks=$(sed -n '/^AOBJ-KMEMLEAK-BEGIN$/,/^AOBJ-KMEMLEAK-END$/p' <<<"$clean" |
@@ -63,7 +73,7 @@ leaks=$(sed -n '/^AOBJ-KMEMLEAK-BEGIN$/,/^AOBJ-KMEMLEAK-END$/p' <<<"$clean" |
 nreports=$((nreports + leaks))
 
 printf '\n===== stress summary (debug kernel, %s s, log: %s)\n' "$duration" "$logfile"
-grep -a -E '^(stress|fuzz): (seed|ops|calls|creates|MISMATCH|ERROR|UNEXPECTED)' <<<"$clean" | head -n 40 || true
+grep -a -E '^(stress|fuzz): (seed|ops|calls|creates|vmas|floors|removed|FLOOR|MISMATCH|ERROR|UNEXPECTED)' <<<"$clean" | head -n 40 || true
 if [ -n "$reports" ]; then
 	echo "kernel reports:"
 	head -n 40 <<<"$reports"
@@ -72,15 +82,18 @@ fi
 echo "operations:      ${ops:-?}"
 echo "bytes verified:  ${bytes:-?}"
 echo "swapoff cycles:  ${swapoffs:-?}"
+echo "pageouts:        ${pageouts:-?}"
+echo "lost to removal: ${lost:-?}"
 echo "mismatches:      ${mismatches:-?}"
-echo "stress errors:   ${serrors:-?}"
-echo "fuzz calls:      ${calls:-?} (unexpected: ${unexpected:-?})"
+echo "stress errors:   ${serrors:-?} (floors missed: ${sfloors:-?})"
+echo "fuzz calls:      ${calls:-?} (ok: ${fok:-?}, unexpected: ${unexpected:-?}, floors missed: ${ffloors:-?})"
 echo "kernel reports:  $nreports"
 echo "guest exit:      $rc"
 
 ok=1
 [ "$rc" = 0 ] || ok=0
 [ "${mismatches:-x}" = 0 ] && [ "${serrors:-x}" = 0 ] || ok=0
+[ "${sfloors:-x}" = 0 ] && [ "${ffloors:-x}" = 0 ] || ok=0
 [ "${unexpected:-x}" = 0 ] || ok=0
 [ "$nreports" = 0 ] || ok=0
 if [ "$ok" = 1 ]; then

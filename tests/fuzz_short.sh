@@ -1,7 +1,8 @@
 #!/bin/sh
 # fuzz_short: /tools/aobj-fuzz for a few thousand iterations (random and
 # edge-value ioctl arguments, each checked against its expected errno
-# set), swapping the first disk of $AOBJ_DISKS on and off as it goes.
+# set; ENOMEM only under fault injection; at least a tenth of the calls
+# must succeed), swapping the first disk of $AOBJ_DISKS on and off.
 # Runs under busybox sh.  AOBJ_FUZZ_SHORT sets the iterations (default
 # 3000), AOBJ_SEED the seed.  Exit: 0 pass, 1 fail, 77 skip.
 

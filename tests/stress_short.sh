@@ -1,7 +1,11 @@
 #!/bin/sh
 # stress_short: a short run of /tools/aobj-stress (random create, mmap,
-# write, verify, fork, munmap, FLUSH, detach from 3 processes x 2 threads,
-# every read checked exactly) with SWAPOFF/SWAPON churn over two devices.
+# write, verify, fork, munmap, mprotect, mremap, FLUSH, detach from 3
+# processes x 2 threads racing on the same objects, every read checked
+# exactly) with SWAPOFF/SWAPON churn over two devices.  It fails on ENOMEM
+# (no fault injection here) and when it did too little (floors: ops,
+# bytes verified, SWAPOFF cycles, pageouts...).  No device removal here:
+# `make stress` does that.
 # The devices are the first two disks of $AOBJ_DISKS; with only one, a
 # 64 MiB memory-backed null_blk disk is the second (without null_blk, the
 # run pages to one device and skips the churn).  Runs under busybox sh.

@@ -18,8 +18,15 @@
  * through a symlink).  At the end every object it created is detached
  * and the global objects counter must be back where it started.
  *
- * Ends with "fuzz: calls=N ok=N failed_as_expected=N unexpected=N"; exit
- * status 1 if anything was unexpected, 2 for usage errors.
+ * ENOMEM is unexpected unless fault injection is on (failslab or
+ * fail_page_alloc probability > 0 in debugfs) or --allow-enomem is given:
+ * a module that fails every allocation must not pass.  A run whose calls
+ * nearly all failed fails too (floors: ok >= iterations / 10, at least
+ * one object created).
+ *
+ * Ends with "fuzz: calls=N ok=N failed_as_expected=N unexpected=N
+ * floors_missed=N"; exit status 1 if anything was unexpected or a floor
+ * was missed, 2 for usage errors.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,7 +69,11 @@ static bool root;
 static char *guard;	/* a readable+writable page followed by a PROT_NONE one */
 static char tmpdir[64];
 
-static unsigned long calls, n_ok, n_expected, n_unexpected;
+static unsigned long calls, n_ok, n_expected, n_unexpected, n_created;
+static bool enomem_ok;
+
+/* ENOMEM where an allocation may fail: only under fault injection. */
+#define ENOMEM_OK	(enomem_ok ? ENOMEM : 0)
 
 /* An errno set: a -1 terminated list, 0 meaning success. */
 #define E(...)	((const int[]){ __VA_ARGS__, -1 })
@@ -233,6 +244,8 @@ static void created(unsigned int id, uint64_t length, uint32_t mode, bool noswap
 
 	uint64_t want_len = (length + pagesz - 1) / pagesz * pagesz;
 	uint32_t want_mode = mode ? mode : 0600;
+
+	n_created++;
 
 	if (!listed(id, &info))
 		inconsistent("created object %u is not in LIST", id);
@@ -435,7 +448,7 @@ static void case_create(void)
 		result(err, E(EFBIG), "CREATE of %#llx bytes (more than INT_MAX pages)",
 		       (unsigned long long)c.length);
 	} else {
-		result(err, E(0, ENOMEM), "CREATE of %llu bytes flags %#x mode %#o",
+		result(err, E(0, ENOMEM_OK), "CREATE of %llu bytes flags %#x mode %#o",
 		       (unsigned long long)c.length, c.flags, c.mode);
 	}
 	if (!err)
@@ -695,7 +708,7 @@ static void case_mmap(void)
 		m = mmap(NULL, pagesz, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 			 pg * pagesz);
 		err = m == MAP_FAILED ? errno : 0;
-		if (!result(err, E(0, ENOMEM), "mmap page %llu", (unsigned long long)pg) || err)
+		if (!result(err, E(0, ENOMEM_OK), "mmap page %llu", (unsigned long long)pg) || err)
 			break;
 		if (m[0] || m[pagesz - 1])
 			inconsistent("object %u page %llu is not zero", o->id,
@@ -1053,10 +1066,13 @@ static void case_swaps(void)
 static void usage(FILE *f, int status)
 {
 	fprintf(f,
-		"Usage: aobj-fuzz [--iterations N] [--seed N] [--verbose] [DEVICE...]\n"
+		"Usage: aobj-fuzz [--iterations N] [--seed N] [--allow-enomem] [--no-floors]\n"
+		"                 [--verbose] [DEVICE...]\n"
 		"Fuzz the aobj ioctls with random and edge-value arguments; every\n"
 		"result is checked against the expected errno set.  DEVICEs (unused\n"
-		"block devices, e.g. $AOBJ_DISKS) are swapped on and off too.\n");
+		"block devices, e.g. $AOBJ_DISKS) are swapped on and off too.\n"
+		"ENOMEM is unexpected unless fault injection is on or --allow-enomem\n"
+		"is given; --no-floors accepts a run whose calls nearly all failed.\n");
 	exit(status);
 }
 
@@ -1066,16 +1082,21 @@ int main(int argc, char **argv)
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "allow-enomem", no_argument, NULL, 'E' },
+		{ "no-floors", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	long long objects_start, objects_end;
-	bool seeded = false;
+	unsigned int floors_missed = 0;
+	bool seeded = false, no_floors = false;
 	unsigned long it;
 	int c, i;
 
-	while ((c = getopt_long(argc, argv, "n:s:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:s:vEFh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'E': enomem_ok = true; break;
+		case 'F': no_floors = true; break;
 		case 'n': iterations = strtoul(optarg, NULL, 0); break;
 		case 's': seed = strtoull(optarg, NULL, 0); seeded = true; break;
 		case 'v': verbose = true; break;
@@ -1099,8 +1120,11 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pagesz = sysconf(_SC_PAGESIZE);
 	root = geteuid() == 0;
-	printf("fuzz: seed=%" PRIu64 " iterations=%lu devices=%d\n", seed,
-	       iterations, ndevs);
+	if (read_num("/sys/kernel/debug/failslab/probability") > 0 ||
+	    read_num("/sys/kernel/debug/fail_page_alloc/probability") > 0)
+		enomem_ok = true;
+	printf("fuzz: seed=%" PRIu64 " iterations=%lu devices=%d%s\n", seed,
+	       iterations, ndevs, enomem_ok ? " enomem_ok" : "");
 
 	ctl_fd = open(CTL, O_RDWR | O_CLOEXEC);
 	if (ctl_fd < 0) {
@@ -1183,10 +1207,28 @@ int main(int argc, char **argv)
 	if (objects_end != objects_start)
 		inconsistent("objects counter: %lld at start, %lld at end",
 			     objects_start, objects_end);
-	printf("fuzz: calls=%lu ok=%lu failed_as_expected=%lu unexpected=%lu\n",
-	       calls, n_ok, n_expected, n_unexpected);
-	if (n_unexpected)
+	/*
+	 * Floors: about a third of the calls succeed in a healthy run; a
+	 * module that fails everything with an expected errno must not pass.
+	 */
+	if (!no_floors) {
+		printf("fuzz: floors: ok>=%lu creates>=%d\n", iterations / 10,
+		       iterations >= 100);
+		if (n_ok < iterations / 10 || !n_ok) {
+			floors_missed++;
+			printf("fuzz: FLOOR MISSED: ok=%lu < %lu (calls that succeeded)\n",
+			       n_ok, iterations / 10 ? iterations / 10 : 1);
+		}
+		if (iterations >= 100 && !n_created) {
+			floors_missed++;
+			printf("fuzz: FLOOR MISSED: creates=0 < 1 (objects created)\n");
+		}
+	}
+	printf("fuzz: creates=%lu\n", n_created);
+	printf("fuzz: calls=%lu ok=%lu failed_as_expected=%lu unexpected=%lu floors_missed=%u\n",
+	       calls, n_ok, n_expected, n_unexpected, floors_missed);
+	if (n_unexpected || floors_missed)
 		printf("fuzz: FAIL (replay with --seed %" PRIu64 ")\n",
 		       seed0);
-	return n_unexpected ? 1 : 0;
+	return n_unexpected || floors_missed ? 1 : 0;
 }
