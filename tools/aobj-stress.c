@@ -28,8 +28,8 @@
  *
  * Writes, verifies, FLUSH FREE/CLEAN/DEACTIVATE, STAT, LIST, DETACH, fork,
  * munmap and the VMA operations (a second mapping of part of the object,
- * split by partial munmap and mprotect, moved and shrunk by mremap, grown
- * by mremap: EFAULT, MREMAP_DONTUNMAP: EINVAL, forked) all run at the same
+ * split by partial munmap and mprotect, moved, shrunk, grown and
+ * duplicated by mremap, forked) all run at the same
  * time on the same objects.  A reader copies a page between two reads of
  * its seq and retries if a write came in between; it accepts the
  * generation written, or zeros when the model says FREE may have been
@@ -1086,8 +1086,8 @@ static int write_file_str(const char *path, const char *val)
 /*
  * A second mapping of part of the object, cut up while the other threads
  * and processes fault, write and FREE on the same pages: partial munmap,
- * mprotect, mremap (move, shrink; grow: EFAULT, VM_DONTEXPAND;
- * MREMAP_DONTUNMAP: EINVAL) and fork.  @at[i] is where page first + i is
+ * mprotect, mremap (move, shrink, grow, MREMAP_DONTUNMAP, duplicate) and
+ * fork.  @at[i] is where page first + i is
  * mapped now (NULL: unmapped), @piece[i] which VMA it came from: a run of
  * pages of one piece at consecutive addresses is one VMA.
  */
@@ -1114,8 +1114,10 @@ static uint32_t run_at(const struct window *w, uint32_t i, uint32_t max)
 
 /*
  * split: pages [@i, @i + @len) became a VMA of their own (mprotect, or
- * mremap moved them): VM_DONTEXPAND is VM_SPECIAL, so aobj VMAs never
- * merge again, and what follows in the old VMA is one of its own too.
+ * mremap moved them), and what follows in the old VMA is one of its own
+ * too.  The kernel may merge neighbours again (after mprotect back to
+ * read-write); a piece is then part of a larger VMA, and anything done
+ * within one piece stays within one VMA, which is all that mremap needs.
  */
 static void split(struct window *w, uint32_t i, uint32_t len)
 {
@@ -1235,36 +1237,53 @@ static void vma_step(struct slot *s, struct window *w, struct rng *r,
 		w->at[i + len - 1] = NULL;
 		ADD(mremaps, 1);
 		break;
-	case 4:		/* mremap grow: VM_DONTEXPAND */
+	case 4:		/* mremap grow, and duplicate with old_len 0 */
+		/*
+		 * Growing maps the object's next page (or the space past its
+		 * end, where a touch gets SIGBUS); without MREMAP_MAYMOVE it
+		 * fails with ENOMEM when the next page of address space is
+		 * taken.  The grown mapping is unmapped again.
+		 */
 		p = mremap(w->at[i], (size_t)len * pagesz,
 			   (size_t)(len + 1) * pagesz,
 			   rnd_below(r, 2) ? MREMAP_MAYMOVE : 0);
-		if (p != MAP_FAILED || errno != EFAULT) {
-			error("mremap grow of an aobj mapping: %s, want EFAULT",
-			      p == MAP_FAILED ? strerror(errno) : "success");
-			if (p != MAP_FAILED)
-				window_unmap(w, i, len);
+		if (p == MAP_FAILED) {
+			if (errno != ENOMEM)
+				error("mremap grow of an aobj mapping: %s",
+				      strerror(errno));
 			break;
 		}
-		/* old_len 0 duplicates a shared mapping, growing it: EFAULT too */
+		for (j = i; j < i + len; j++)
+			w->at[j] = (char *)p + (size_t)(j - i) * pagesz;
+		verify_page(s, w->at[i], w->first + i, "after mremap grow");
+		if (munmap((char *)p + (size_t)len * pagesz, pagesz))
+			error("munmap of a grown page: %s", strerror(errno));
+		split(w, i, len);
+		/* old_len 0: a second mapping of the same pages */
 		p = mremap(w->at[i], 0, pagesz, MREMAP_MAYMOVE);
-		if (p != MAP_FAILED || errno != EFAULT) {
-			error("mremap duplicate of an aobj mapping: %s, want EFAULT",
-			      p == MAP_FAILED ? strerror(errno) : "success");
-			if (p != MAP_FAILED)
-				munmap(p, pagesz);
+		if (p == MAP_FAILED) {
+			if (errno != ENOMEM)
+				error("mremap duplicate of an aobj mapping: %s",
+				      strerror(errno));
+		} else {
+			verify_page(s, p, w->first + i, "mremap duplicate");
+			munmap(p, pagesz);
 		}
 		ADD(mremaps, 1);
 		break;
-	case 5:		/* MREMAP_DONTUNMAP: not for VM_DONTEXPAND */
+	case 5:		/* MREMAP_DONTUNMAP: moved, and the old range stays */
 		p = mremap(w->at[i], (size_t)len * pagesz, (size_t)len * pagesz,
 			   MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
-		if (p != MAP_FAILED || errno != EINVAL) {
-			error("mremap MREMAP_DONTUNMAP of an aobj mapping: %s, want EINVAL",
-			      p == MAP_FAILED ? strerror(errno) : "success");
-			if (p != MAP_FAILED)
-				munmap(p, (size_t)len * pagesz);
+		if (p == MAP_FAILED) {
+			if (errno != ENOMEM)
+				error("mremap MREMAP_DONTUNMAP of an aobj mapping: %s",
+				      strerror(errno));
+			break;
 		}
+		verify_page(s, p, w->first + i, "after MREMAP_DONTUNMAP");
+		verify_page(s, w->at[i], w->first + i,
+			    "old range after MREMAP_DONTUNMAP");
+		munmap(p, (size_t)len * pagesz);
 		ADD(mremaps, 1);
 		break;
 	default:	/* fork: the child goes on beside us */
