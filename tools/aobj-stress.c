@@ -1272,8 +1272,9 @@ static void vma_step(struct slot *s, struct window *w, struct rng *r,
 		ADD(mremaps, 1);
 		break;
 	case 5:		/* MREMAP_DONTUNMAP: moved, and the old range stays */
+		/* No MREMAP_FIXED: the new address must be NULL, or EINVAL. */
 		p = mremap(w->at[i], (size_t)len * pagesz, (size_t)len * pagesz,
-			   MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+			   MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
 		if (p == MAP_FAILED) {
 			if (errno != ENOMEM)
 				error("mremap MREMAP_DONTUNMAP of an aobj mapping: %s",
