@@ -82,6 +82,31 @@ static struct aobj_swapdev *aobj_swapdev_of(int slot)
 }
 
 /**
+ * aobj_swap_dev_end - end of the slot range of the device that owns @slot
+ * @slot: an allocated slot
+ *
+ * A run of consecutive slots that starts at @slot must stop before the
+ * returned slot: the slots after it belong to another device, or to none.
+ *
+ * => any context but hard irq; the slot is allocated, which keeps its
+ *    device in the table.
+ * Return: the slot past the owning device's range; @slot + 1 if no device
+ * owns @slot (a single page, whose I/O will fail).
+ */
+int aobj_swap_dev_end(int slot)
+{
+	struct aobj_swapdev *sd;
+	int end;
+
+	spin_lock(&aobj_swap_lock);
+	sd = aobj_swapdev_of(slot);
+	end = sd ? sd->start + sd->nslots : slot + 1;
+	spin_unlock(&aobj_swap_lock);
+	return end;
+}
+EXPORT_SYMBOL_IF_KUNIT(aobj_swap_dev_end);
+
+/**
  * aobj_swap_available - is there a device that can take pages?
  *
  * => any context but hard irq.

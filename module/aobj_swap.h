@@ -15,6 +15,7 @@ void aobj_swap_markbad(int slot, int nslots);
 int aobj_swap_read(struct folio **folios, int slot, int nr);
 int aobj_swap_write(struct folio **folios, int slot, int nr);
 bool aobj_swap_available(void);
+int aobj_swap_dev_end(int slot);
 
 struct aobj_swapdev_info;
 int aobj_swapon(const char *path, int priority);
