@@ -509,7 +509,8 @@ static int aobj_grab_swapped(struct aobj *obj, pgoff_t index, int slot,
  * pages of the object, so that one read brings them all (the window
  * doubles with each sequential swap-in fault, up to AOBJ_READAHEAD_MAX).
  * Random faults read one page.  Readahead never waits: it stops at the
- * resident limit's high watermark or when memory is not at hand.
+ * resident limit's high watermark or when memory is not at hand, and never
+ * crosses the end of @slot's device.
  *
  * => obj must be locked.
  * Return: the number of pages in @ra.
@@ -523,8 +524,9 @@ static int aobj_swapin_readahead(struct aobj *obj, pgoff_t index, int slot,
 	else
 		obj->ra_window = 1;
 
-	return aobj_grab_swapped(obj, index, slot, INT_MAX, ra, 1,
-				 obj->ra_window);
+	/* One read goes to one device: stop at the end of @slot's. */
+	return aobj_grab_swapped(obj, index, slot, aobj_swap_dev_end(slot), ra,
+				 1, obj->ra_window);
 }
 
 /*
