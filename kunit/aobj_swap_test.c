@@ -1263,6 +1263,47 @@ static void swap_draining_test(struct kunit *test)
 		swap_obj_expect(test, obj, i, swap_pattern(i));
 }
 
+/*
+ * Swap-in readahead stops at the end of a device.  Page 0 sits on the last
+ * slot of RAM0 and page 1 on the first slot of RAM1, the next slot number:
+ * a sequential fault on page 0 reads it alone, not with one bio running
+ * past the end of RAM0 (which fails, then is retried page by page).
+ */
+static void swap_readahead_boundary_test(struct kunit *test)
+{
+	struct swap_ctx *ctx = test->priv;
+	struct page_state ps;
+	struct aobj *obj;
+
+	swap_on(test, RAM0, 1);
+	swap_on(test, RAM1, 0);
+	KUNIT_ASSERT_EQ(test, swap_count(), 2U);
+	/* RAM0 owns slots 1..RAM_SLOTS, RAM1 the next RAM_SLOTS. */
+	KUNIT_ASSERT_EQ(test, st_alloc_all(test, 64), 2 * RAM_SLOTS);
+	st_free(test, RAM_SLOTS, 1);
+	st_free(test, RAM_SLOTS + 1, 1);
+
+	obj = swap_obj_create(test, 2, 0);
+	swap_obj_fill(test, obj, 2);
+	swap_evict(test, obj, false);
+	/* RAM0 first (higher priority), then RAM1: across the boundary. */
+	ps = swap_page_state(obj, 0);
+	KUNIT_ASSERT_EQ(test, ps.slot, RAM_SLOTS);
+	ps = swap_page_state(obj, 1);
+	KUNIT_ASSERT_EQ(test, ps.slot, RAM_SLOTS + 1);
+
+	kunit_activate_static_stub(test, aobj_swap_rw, swap_rw_stub);
+	/* A first fault at index 0 is sequential: the window is 4. */
+	swap_obj_expect(test, obj, 0, swap_pattern(0));
+	KUNIT_EXPECT_EQ_MSG(test, ctx->reads, 1,
+			    "one read for page 0, none past the end of RAM0");
+	KUNIT_EXPECT_FALSE(test, swap_page_state(obj, 1).resident);
+	swap_obj_expect(test, obj, 1, swap_pattern(1));
+	KUNIT_EXPECT_EQ(test, ctx->reads, 2);
+	kunit_deactivate_static_stub(test, aobj_swap_rw);
+	st_free_all(test);
+}
+
 static struct kunit_case aobj_swap_cases[] = {
 	KUNIT_CASE(swap_alloc_basic_test),
 	KUNIT_CASE(swap_alloc_ranges_test),
@@ -1278,6 +1319,7 @@ static struct kunit_case aobj_swap_cases[] = {
 	KUNIT_CASE(swap_clean_partial_error_test),
 	KUNIT_CASE(swap_pageout_swapin_test),
 	KUNIT_CASE(swap_read_error_test),
+	KUNIT_CASE(swap_readahead_boundary_test),
 	KUNIT_CASE(swap_swapoff_pagein_test),
 	KUNIT_CASE(swap_swapoff_lost_test),
 	KUNIT_CASE(swap_swapoff_enomem_test),
