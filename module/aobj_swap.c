@@ -236,17 +236,8 @@ void aobj_swap_free(int slot, int nslots)
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swap_free);
 
-/**
- * aobj_swap_markbad - retire a run of allocated slots for good
- * @slot: first slot
- * @nslots: number of slots
- *
- * The seed's uvm_swap_markbad().  The slots stay allocated until their
- * device is removed.
- *
- * => any context but hard irq.
- */
-void aobj_swap_markbad(int slot, int nslots)
+/* => any context but hard irq. */
+static void __aobj_swap_markbad(int slot, int nslots)
 {
 	struct aobj_swapdev *sd;
 
@@ -263,10 +254,40 @@ void aobj_swap_markbad(int slot, int nslots)
 			wake_up(&aobj_swapoff_wait);
 	}
 	spin_unlock(&aobj_swap_lock);
+}
+
+/**
+ * aobj_swap_markbad - retire a run of allocated slots for good
+ * @slot: first slot
+ * @nslots: number of slots
+ *
+ * The seed's uvm_swap_markbad().  The slots stay allocated until their
+ * device is removed.
+ *
+ * => any context but hard irq.
+ */
+void aobj_swap_markbad(int slot, int nslots)
+{
+	__aobj_swap_markbad(slot, nslots);
 	pr_warn_ratelimited("%d swap slot(s) from %d retired after an I/O error\n",
 			    nslots, slot);
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swap_markbad);
+
+/**
+ * aobj_swap_lost - retire a run of slots of a dead device
+ * @slot: first slot
+ * @nslots: number of slots
+ *
+ * As aobj_swap_markbad(), without a warning per run: the device's removal
+ * reports its lost pages once.
+ *
+ * => any context but hard irq.
+ */
+void aobj_swap_lost(int slot, int nslots)
+{
+	__aobj_swap_markbad(slot, nslots);
+}
 
 /*
  * aobj_swap_rw: one synchronous bio over @nr pages and as many slots.
