@@ -15,8 +15,15 @@
  * flagged dead); exactly A's pages raise SIGBUS, bad_slots rises by their
  * number; B and C read intact; B's pages, whose swap copy went away, are
  * dirty again: a pageout under a resident limit writes them to the disk
- * (and only there), and they read back intact.  A FREE over A reads zeros,
- * and the disk swaps off with nothing lost.
+ * (and only there), and they read back intact.  A FREE over A reads zeros.
+ *
+ * Then the same with pageouts in flight: a fresh null_blk disk fills first
+ * while the main thread rewrites an object D under a small resident limit,
+ * and another thread powers null_blk off and removes it mid-way.  Every
+ * page of D must afterwards read its last value or raise SIGBUS (its
+ * only copy was on null_blk), never anything else, before and after D is
+ * paged out again to the disk; null_blk leaves SWAPS.  The disk swaps off
+ * with nothing lost.
  *
  * Needs null_blk with configfs (debug kernel: built in; stock: module)
  * and one disk in $AOBJ_DISKS.  Exit 0/1/77.
@@ -125,6 +132,117 @@ static void evict(struct obj *o, const char *what)
 	v = sw_wait_resident(256, 20000);
 	if (!t_check(v <= 256, "limit 1 MiB: %s evicted", what))
 		t_diag("expected <= 256 resident, got %lld", v);
+}
+
+#define ND		2048	/* pages of D */
+#define NB2_NAME	"swdevloss1"
+#define NB2_PATH	"/dev/" NB2_NAME
+
+static uint64_t d_value(unsigned int round, size_t pg)
+{
+	return t_pattern(pg, 0, 100 + round);
+}
+
+/* Power null_blk off after a short while, from another thread. */
+static volatile int killer_done;
+
+static void *killer(void *arg)
+{
+	(void)arg;
+	usleep(300000);
+	sw_nullb_attr(NB2_NAME, "power", "0");
+	killer_done = 1;
+	return NULL;
+}
+
+/* Check D: each page holds its last value or SIGBUSes (and stays lost). */
+static void d_verify(char *map, const unsigned int *last, bool *lost,
+		     const char *what)
+{
+	size_t pg, wrong = 0, nlost = 0, newly = 0;
+	uint64_t w;
+
+	for (pg = 0; pg < ND; pg++) {
+		if (sw_read(map + pg * PG, &w)) {
+			newly += !lost[pg];
+			lost[pg] = true;
+			nlost++;
+			continue;
+		}
+		if (lost[pg] || w != d_value(last[pg], pg)) {
+			if (wrong++ < 3)
+				t_diag("D page %zu: %s", pg, lost[pg] ?
+				       "read after SIGBUS" : "wrong value");
+		}
+	}
+	T_EQ(wrong, 0, "%s: every page of D holds its last value or is lost",
+	     what);
+	t_diag("%s: %zu page(s) of D lost (%zu newly)", what, nlost, newly);
+}
+
+static void in_flight(const char *disk)
+{
+	unsigned int *last = calloc(ND, sizeof(*last));
+	bool *lost = calloc(ND, sizeof(*lost));
+	long long used0, v;
+	unsigned int round, after;
+	pthread_t thr;
+	struct obj d;
+	size_t pg, nlost = 0;
+	int err, ms;
+
+	if (!last || !lost)
+		t_bail("calloc failed");
+	err = sw_nullb_create(NB2_NAME, NB_MB);
+	if (err)
+		t_bail("second null_blk: %s", strerror(-err));
+	sw_swapon_or_bail(NB2_PATH, 10);
+	used0 = sw_used(disk);
+	obj_make(&d, ND, 1);	/* word 0 is overwritten below */
+	sw_set_limit_mb(1);
+	if (pthread_create(&thr, NULL, killer, NULL))
+		t_bail("pthread_create failed");
+	sw_mark("D: rewriting under a 1 MiB limit");
+	/* Go on for 3 rounds after the power off: those pageouts go to the disk. */
+	for (round = 0, after = 0; round < 40 && after < 3; round++) {
+		after += killer_done;
+		for (pg = 0; pg < ND; pg++) {
+			if (lost[pg])
+				continue;
+			if (sw_write(d.map + pg * PG, d_value(round, pg))) {
+				lost[pg] = true;
+				nlost++;
+				continue;
+			}
+			last[pg] = round;
+		}
+	}
+	pthread_join(thr, NULL);
+	sw_mark("D: rewrites done");
+	t_diag("D: %u rounds, %zu page(s) lost on the way", round, nlost);
+	sw_nullb_remove(NB2_NAME);
+	for (ms = 0; ms < LEAVE_MS && swaps_by_path(NB2_PATH, NULL); ms += 20)
+		usleep(20000);
+	T_EQ(swaps_by_path(NB2_PATH, NULL), 0,
+	     "pageouts in flight: SWAPS no longer lists %s", NB2_PATH);
+
+	sw_set_limit_mb(0);
+	d_verify(d.map, last, lost, "after the loss");
+	/* What is left goes to the disk (CLEAN), and comes back. */
+	for (nlost = 0, pg = 0; pg < ND; pg++)
+		nlost += lost[pg];
+	err = t_flush(d.fd, AOBJ_FLUSH_CLEAN, 0, 0);
+	t_check_errno(err, errno, 0, "FLUSH CLEAN of D");
+	v = sw_used(disk) - used0;
+	if (!t_check(v == (long long)(ND - nlost),
+		     "every page of D not lost is on %s", disk))
+		t_diag("expected %zu more slots used, got %lld", ND - nlost, v);
+	evict(&d, "D");
+	sw_set_limit_mb(0);
+	d_verify(d.map, last, lost, "paged out and back in");
+	obj_free(&d);
+	free(last);
+	free(lost);
 }
 
 int main(void)
@@ -258,6 +376,9 @@ int main(void)
 	obj_free(&b);
 	obj_free(&c);
 	T_EQ(t_gstat("swpgonly"), base, "swpgonly back after detach");
+
+	in_flight(disks[0]);
+	T_EQ(t_gstat("swpgonly"), base, "swpgonly back after detach of D");
 	err = sw_swapoff(disks[0], &lost);
 	t_check_errno(err ? -1 : 0, -err, 0, "SWAPOFF %s", disks[0]);
 	T_EQ(lost, 0, "SWAPOFF: lost 0");
