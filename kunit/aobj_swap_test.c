@@ -18,6 +18,7 @@
 #include <kunit/test-bug.h>
 #include <linux/bitmap.h>
 #include <linux/blk_types.h>
+#include <linux/blkdev.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/err.h>
@@ -1303,6 +1304,121 @@ static void swap_draining_test(struct kunit *test)
 		swap_obj_expect(test, obj, i, swap_pattern(i));
 }
 
+/*
+ * Swap-in readahead stops at the end of a device.  Page 0 sits on the last
+ * slot of RAM0 and page 1 on the first slot of RAM1, the next slot number:
+ * a sequential fault on page 0 reads it alone, not with one bio running
+ * past the end of RAM0 (which fails, then is retried page by page).
+ */
+static void swap_readahead_boundary_test(struct kunit *test)
+{
+	struct swap_ctx *ctx = test->priv;
+	struct page_state ps;
+	struct aobj *obj;
+
+	swap_on(test, RAM0, 1);
+	swap_on(test, RAM1, 0);
+	KUNIT_ASSERT_EQ(test, swap_count(), 2U);
+	/* RAM0 owns slots 1..RAM_SLOTS, RAM1 the next RAM_SLOTS. */
+	KUNIT_ASSERT_EQ(test, st_alloc_all(test, 64), 2 * RAM_SLOTS);
+	st_free(test, RAM_SLOTS, 1);
+	st_free(test, RAM_SLOTS + 1, 1);
+
+	obj = swap_obj_create(test, 2, 0);
+	swap_obj_fill(test, obj, 2);
+	swap_evict(test, obj, false);
+	/* RAM0 first (higher priority), then RAM1: across the boundary. */
+	ps = swap_page_state(obj, 0);
+	KUNIT_ASSERT_EQ(test, ps.slot, RAM_SLOTS);
+	ps = swap_page_state(obj, 1);
+	KUNIT_ASSERT_EQ(test, ps.slot, RAM_SLOTS + 1);
+
+	kunit_activate_static_stub(test, aobj_swap_rw, swap_rw_stub);
+	/* A first fault at index 0 is sequential: the window is 4. */
+	swap_obj_expect(test, obj, 0, swap_pattern(0));
+	KUNIT_EXPECT_EQ_MSG(test, ctx->reads, 1,
+			    "one read for page 0, none past the end of RAM0");
+	KUNIT_EXPECT_FALSE(test, swap_page_state(obj, 1).resident);
+	swap_obj_expect(test, obj, 1, swap_pattern(1));
+	KUNIT_EXPECT_EQ(test, ctx->reads, 2);
+	kunit_deactivate_static_stub(test, aobj_swap_rw);
+	st_free_all(test);
+}
+
+/*
+ * A device that goes away (the block layer calls the holder's mark_dead,
+ * as when a driver deletes its disk; called directly here on brd): it
+ * leaves the table; pages only on it are lost (-EIO, bad_slots), pages in
+ * memory keep their data, dirty again, and go to the other device.
+ */
+static void swap_dead_device_test(struct kunit *test)
+{
+	struct swap_ctx *ctx = test->priv;
+	struct aobj_swapdev_info info;
+	struct aobj_stats st0, st;
+	unsigned long timeout;
+	struct page_state ps;
+	struct folio *folio;
+	struct aobj *obj;
+	struct file *f;
+	bool listed;
+	pgoff_t i;
+	int j;
+
+	swap_on(test, RAM0, 1);
+	swap_on(test, RAM1, 0);
+	obj = swap_obj_create(test, 8, 0);
+	swap_obj_fill(test, obj, 8);
+	swap_evict(test, obj, false);
+	for (i = 0; i < 8; i++) {
+		ps = swap_page_state(obj, i);
+		KUNIT_ASSERT_TRUE_MSG(test, ps.slot > 0 && ps.slot <= RAM_SLOTS,
+				      "page %lu on RAM0: slot %d", i, ps.slot);
+	}
+	/* Pages 0-3 back in (one readahead window), clean, copies on RAM0. */
+	swap_obj_expect(test, obj, 0, swap_pattern(0));
+	KUNIT_ASSERT_EQ(test, swap_nr_resident(obj), 4UL);
+	aobj_read_stats(&st0);
+
+	f = bdev_file_open_by_path(RAM0, BLK_OPEN_READ, NULL, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, f);
+	bdev_mark_dead(file_bdev(f), true);
+	fput(f);
+	timeout = jiffies + 10 * HZ;
+	while ((listed = swap_info(test, RAM0, &info)) &&
+	       time_before(jiffies, timeout))
+		msleep(20);
+	KUNIT_ASSERT_FALSE_MSG(test, listed, "RAM0 still listed: flags %#x",
+			       info.flags);
+	for (j = 0; j < MAX_SWAPDEVS; j++)
+		if (ctx->on[j] && !strcmp(ctx->on[j], RAM0))
+			ctx->on[j] = NULL;
+	KUNIT_EXPECT_EQ(test, swap_count(), 1U);
+
+	aobj_read_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.bad_slots, st0.bad_slots + 4);
+	KUNIT_EXPECT_EQ(test, st.swpgonly, st0.swpgonly - 4);
+	KUNIT_EXPECT_EQ(test, aobj_nr_swapped(obj), 0UL);
+	for (i = 0; i < 4; i++) {
+		ps = swap_page_state(obj, i);
+		KUNIT_EXPECT_EQ(test, ps.slot, 0);
+		KUNIT_EXPECT_TRUE(test, ps.resident);
+		KUNIT_EXPECT_TRUE_MSG(test, ps.dirty, "page %lu dirty", i);
+	}
+	for (i = 4; i < 8; i++) {
+		KUNIT_EXPECT_EQ(test, swap_page_state(obj, i).slot, SWSLOT_BAD);
+		KUNIT_EXPECT_EQ(test, aobj_get(obj, i, &folio), -EIO);
+	}
+
+	/* The dirty pages go to RAM1, and come back intact. */
+	swap_evict(test, obj, false);
+	for (i = 0; i < 4; i++) {
+		ps = swap_page_state(obj, i);
+		KUNIT_EXPECT_GT_MSG(test, ps.slot, RAM_SLOTS, "page %lu", i);
+		swap_obj_expect(test, obj, i, swap_pattern(i));
+	}
+}
+
 static struct kunit_case aobj_swap_cases[] = {
 	KUNIT_CASE(swap_alloc_basic_test),
 	KUNIT_CASE(swap_alloc_ranges_test),
@@ -1319,6 +1435,8 @@ static struct kunit_case aobj_swap_cases[] = {
 	KUNIT_CASE(swap_clean_partial_error_test),
 	KUNIT_CASE(swap_pageout_swapin_test),
 	KUNIT_CASE(swap_read_error_test),
+	KUNIT_CASE(swap_readahead_boundary_test),
+	KUNIT_CASE(swap_dead_device_test),
 	KUNIT_CASE(swap_swapoff_pagein_test),
 	KUNIT_CASE(swap_swapoff_lost_test),
 	KUNIT_CASE(swap_swapoff_enomem_test),

@@ -516,7 +516,8 @@ static int aobj_grab_swapped(struct aobj *obj, pgoff_t index, int slot,
  * pages of the object, so that one read brings them all (the window
  * doubles with each sequential swap-in fault, up to AOBJ_READAHEAD_MAX).
  * Random faults read one page.  Readahead never waits: it stops at the
- * resident limit's high watermark or when memory is not at hand.
+ * resident limit's high watermark or when memory is not at hand, and never
+ * crosses the end of @slot's device.
  *
  * => obj must be locked.
  * Return: the number of pages in @ra.
@@ -530,8 +531,9 @@ static int aobj_swapin_readahead(struct aobj *obj, pgoff_t index, int slot,
 	else
 		obj->ra_window = 1;
 
-	return aobj_grab_swapped(obj, index, slot, INT_MAX, ra, 1,
-				 obj->ra_window);
+	/* One read goes to one device: stop at the end of @slot's. */
+	return aobj_grab_swapped(obj, index, slot, aobj_swap_dev_end(slot), ra,
+				 1, obj->ra_window);
 }
 
 /*
@@ -1127,6 +1129,89 @@ int aobj_swap_off(int start, int end, u64 *lost)
 	kfree(ctx.batch);
 	*lost += ctx.lost;
 	return err;
+}
+
+struct aobj_lose_ctx {
+	struct aobj_walk walk;
+	int start;
+	int end;
+	u64 lost;
+};
+
+/*
+ * aobj_lose: give up every slot of @obj in the context's range, whose
+ * device is gone, without I/O.  A page that is not resident is lost: its
+ * slot becomes SWSLOT_BAD and the old slot is retired.  A resident,
+ * up-to-date page keeps its data: the slot is dropped and the page made
+ * dirty, so that pageout writes it elsewhere.  A page that is locked (a
+ * swap-in or a pageout under way, whose I/O to the dead device fails at
+ * once) is left for the next pass: that I/O settles its slot.
+ *
+ * => nothing locked; the caller holds a reference on @obj.
+ */
+static int aobj_lose(struct aobj *obj, struct aobj_walk *walk)
+{
+	struct aobj_lose_ctx *ctx = container_of(walk, struct aobj_lose_ctx, walk);
+	struct folio *folio;
+	pgoff_t index = 0;
+	int slot;
+
+	aobj_lock(obj);
+	while (aobj_swmap_next(&obj->swmap, ctx->start, ctx->end, &index,
+			       ULONG_MAX)) {
+		folio = xa_load(aobj_folios(obj), index);
+		if (folio) {
+			if (folio_trylock(folio)) {
+				if (folio_test_uptodate(folio)) {
+					folio_mark_dirty(folio);
+					slot = aobj_swmap_set(&obj->swmap, index, 0);
+					if (slot > 0)
+						aobj_swap_free(slot, 1);
+				}
+				folio_unlock(folio);
+			}
+		} else {
+			/* The slot exists: setting it allocates nothing. */
+			slot = aobj_swmap_set(&obj->swmap, index, SWSLOT_BAD);
+			if (slot > 0) {
+				aobj_swap_lost(slot, 1);
+				aobj_account(obj, 0, -1);
+				ctx->lost++;
+			}
+		}
+		index++;
+		if (need_resched()) {
+			aobj_unlock(obj);
+			cond_resched();
+			aobj_lock(obj);
+		}
+	}
+	aobj_unlock(obj);
+	return 0;
+}
+
+/**
+ * aobj_swap_lose - give up slots [@start, @end) of a dead device
+ * @start: first slot
+ * @end: slot past the range
+ * @lost: incremented by the number of pages lost
+ *
+ * One pass over every object (aobj_lose()).  The caller has stopped
+ * allocation from the range and I/O to it; it calls again while slots of
+ * the range are still in use (I/O that was in flight).
+ *
+ * => nothing locked; sleeps.
+ */
+void aobj_swap_lose(int start, int end, u64 *lost)
+{
+	struct aobj_lose_ctx ctx = {
+		.walk.visit = aobj_lose,
+		.start = start,
+		.end = end,
+	};
+
+	aobj_walk_objects(&ctx.walk);
+	*lost += ctx.lost;
 }
 
 /**

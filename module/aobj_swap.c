@@ -7,6 +7,15 @@
  * lost page, and each device owns the range [start, start + nslots).  A
  * slot that failed I/O is retired: it stays allocated in its device's
  * bitmap until the device goes away, and is never handed out again.
+ *
+ * A device can also disappear under us (hot unplug, a driver removing its
+ * disk).  The block layer calls the holder's mark_dead: the device is
+ * marked dead at once (no allocation from it, its I/O fails without being
+ * submitted), and a worker then takes its slots out of every object, as
+ * swapoff would, but without reading them: a page whose only copy was
+ * there is lost (SWSLOT_BAD, -EIO on fault), a resident page keeps its
+ * data and becomes dirty.  Once no slot of the device is in use any more,
+ * it leaves the table.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -20,6 +29,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "aobj_internal.h"
 #include "aobj_swap.h"
@@ -41,6 +51,11 @@
  * @nr_bad: bits set in @bad
  * @cursor: where the next allocation starts looking
  * @draining: swapoff is running: no new allocation
+ * @dead: the block device is gone: no new allocation, no I/O
+ * @listed: on the table (under aobj_swapon_lock); a dead-device work that
+ *	finds it off has nothing to do: whoever took it off frees it
+ * @dead_work: takes a dead device's slots out of the objects and the
+ *	device out of the table
  */
 struct aobj_swapdev {
 	struct list_head list;
@@ -56,6 +71,9 @@ struct aobj_swapdev {
 	int nr_bad;
 	int cursor;
 	bool draining;
+	bool dead;
+	bool listed;
+	struct work_struct dead_work;
 };
 
 /* aobj_swap_lock guards the list, the bitmaps and the counts. */
@@ -65,6 +83,8 @@ static DEFINE_SPINLOCK(aobj_swap_lock);
 static DEFINE_MUTEX(aobj_swapon_lock);
 /* swapoff waits here for slots of in-flight pageouts to settle. */
 static DECLARE_WAIT_QUEUE_HEAD(aobj_swapoff_wait);
+/* Runs the dead devices' workers; made by the first swapon. */
+static struct workqueue_struct *aobj_swap_wq;
 
 /*
  * aobj_swapdev_of: the device that owns @slot.
@@ -82,6 +102,31 @@ static struct aobj_swapdev *aobj_swapdev_of(int slot)
 }
 
 /**
+ * aobj_swap_dev_end - end of the slot range of the device that owns @slot
+ * @slot: an allocated slot
+ *
+ * A run of consecutive slots that starts at @slot must stop before the
+ * returned slot: the slots after it belong to another device, or to none.
+ *
+ * => any context but hard irq; the slot is allocated, which keeps its
+ *    device in the table.
+ * Return: the slot past the owning device's range; @slot + 1 if no device
+ * owns @slot (a single page, whose I/O will fail).
+ */
+int aobj_swap_dev_end(int slot)
+{
+	struct aobj_swapdev *sd;
+	int end;
+
+	spin_lock(&aobj_swap_lock);
+	sd = aobj_swapdev_of(slot);
+	end = sd ? sd->start + sd->nslots : slot + 1;
+	spin_unlock(&aobj_swap_lock);
+	return end;
+}
+EXPORT_SYMBOL_IF_KUNIT(aobj_swap_dev_end);
+
+/**
  * aobj_swap_available - is there a device that can take pages?
  *
  * => any context but hard irq.
@@ -93,7 +138,7 @@ bool aobj_swap_available(void)
 
 	spin_lock(&aobj_swap_lock);
 	list_for_each_entry(sd, &aobj_swapdevs, list) {
-		if (!sd->draining && sd->nr_used < sd->nslots) {
+		if (!sd->draining && !sd->dead && sd->nr_used < sd->nslots) {
 			ret = true;
 			break;
 		}
@@ -163,7 +208,7 @@ int aobj_swap_alloc(int *nslots)
 
 	spin_lock(&aobj_swap_lock);
 	list_for_each_entry(sd, &aobj_swapdevs, list) {
-		if (sd->draining)
+		if (sd->draining || sd->dead)
 			continue;
 		slot = aobj_swapdev_take(sd, nslots);
 		if (!slot)
@@ -204,12 +249,32 @@ void aobj_swap_free(int slot, int nslots)
 			     pos + nslots);
 		bitmap_clear(sd->used, pos, nslots);
 		sd->nr_used -= nslots;
-		if (sd->draining)
+		if (sd->draining || sd->dead)
 			wake_up(&aobj_swapoff_wait);
 	}
 	spin_unlock(&aobj_swap_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swap_free);
+
+/* => any context but hard irq. */
+static void __aobj_swap_markbad(int slot, int nslots)
+{
+	struct aobj_swapdev *sd;
+
+	spin_lock(&aobj_swap_lock);
+	sd = aobj_swapdev_of(slot);
+	if (!WARN_ON_ONCE(!sd || slot - sd->start + nslots > sd->nslots)) {
+		int pos = slot - sd->start, i, n = 0;
+
+		for (i = pos; i < pos + nslots; i++)
+			n += !__test_and_set_bit(i, sd->bad);
+		sd->nr_bad += n;
+		aobj_count_add(bad_slots, n);
+		if (sd->draining || sd->dead)
+			wake_up(&aobj_swapoff_wait);
+	}
+	spin_unlock(&aobj_swap_lock);
+}
 
 /**
  * aobj_swap_markbad - retire a run of allocated slots for good
@@ -223,25 +288,26 @@ EXPORT_SYMBOL_IF_KUNIT(aobj_swap_free);
  */
 void aobj_swap_markbad(int slot, int nslots)
 {
-	struct aobj_swapdev *sd;
-
-	spin_lock(&aobj_swap_lock);
-	sd = aobj_swapdev_of(slot);
-	if (!WARN_ON_ONCE(!sd || slot - sd->start + nslots > sd->nslots)) {
-		int pos = slot - sd->start, i, n = 0;
-
-		for (i = pos; i < pos + nslots; i++)
-			n += !__test_and_set_bit(i, sd->bad);
-		sd->nr_bad += n;
-		aobj_count_add(bad_slots, n);
-		if (sd->draining)
-			wake_up(&aobj_swapoff_wait);
-	}
-	spin_unlock(&aobj_swap_lock);
+	__aobj_swap_markbad(slot, nslots);
 	pr_warn_ratelimited("%d swap slot(s) from %d retired after an I/O error\n",
 			    nslots, slot);
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swap_markbad);
+
+/**
+ * aobj_swap_lost - retire a run of slots of a dead device
+ * @slot: first slot
+ * @nslots: number of slots
+ *
+ * As aobj_swap_markbad(), without a warning per run: the device's removal
+ * reports its lost pages once.
+ *
+ * => any context but hard irq.
+ */
+void aobj_swap_lost(int slot, int nslots)
+{
+	__aobj_swap_markbad(slot, nslots);
+}
 
 /*
  * aobj_swap_rw: one synchronous bio over @nr pages and as many slots.
@@ -262,6 +328,11 @@ int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
 		return -EINVAL;
 	spin_lock(&aobj_swap_lock);
 	sd = aobj_swapdev_of(slot);
+	if (sd && sd->dead) {
+		/* Gone: fail now rather than queue I/O for a dying disk. */
+		spin_unlock(&aobj_swap_lock);
+		return -EIO;
+	}
 	if (sd) {
 		bdev = sd->bdev;
 		sector = (sector_t)(slot - sd->start) << (PAGE_SHIFT - SECTOR_SHIFT);
@@ -336,7 +407,12 @@ static int aobj_swap_range(int nslots)
 	return start > INT_MAX - nslots ? 0 : start;
 }
 
-static void aobj_swapdev_free(struct aobj_swapdev *sd)
+/*
+ * __aobj_swapdev_free: close the device and free @sd, which is off the
+ * table (or never was on it) and has no dead-device work pending.
+ * => nothing locked; sleeps.
+ */
+static void __aobj_swapdev_free(struct aobj_swapdev *sd)
 {
 	/* bdev_fput(): the exclusive claim ends now, not at a delayed fput. */
 	if (sd->bdev_file)
@@ -346,6 +422,111 @@ static void aobj_swapdev_free(struct aobj_swapdev *sd)
 	kfree(sd);
 }
 
+/*
+ * aobj_swapdev_free: the same, from anywhere but its own dead-device work:
+ * once the device is closed no mark_dead can queue that work any more, and
+ * a work queued before finds @sd unlisted and returns.
+ * => nothing locked (in particular not aobj_swapon_lock); sleeps.
+ */
+static void aobj_swapdev_free(struct aobj_swapdev *sd)
+{
+	if (sd->bdev_file) {
+		bdev_fput(sd->bdev_file);
+		sd->bdev_file = NULL;
+	}
+	cancel_work_sync(&sd->dead_work);
+	__aobj_swapdev_free(sd);
+}
+
+/* In use: allocated and not retired.  => aobj_swap_lock must be held. */
+static int aobj_swapdev_live(struct aobj_swapdev *sd)
+{
+	return sd->nr_used - sd->nr_bad;
+}
+
+/* The same, unlocked, for a wait condition. */
+static int aobj_swapdev_live_unlocked(struct aobj_swapdev *sd)
+{
+	/* data_race: a stale value only makes the waiter look once more. */
+	return data_race(sd->nr_used - sd->nr_bad);
+}
+
+/*
+ * aobj_swapdev_dead_work: take a dead device out of service for good.
+ * Every object gives up its slots on the device (aobj_swap_lose()); slots
+ * of I/O in flight come back when that I/O fails or lands, so this goes
+ * over the objects again until no slot of the device is in use.  No I/O
+ * to the device is waited for: it fails at once (aobj_swap_rw()).
+ *
+ * => nothing locked; sleeps.
+ */
+static void aobj_swapdev_dead_work(struct work_struct *work)
+{
+	struct aobj_swapdev *sd = container_of(work, struct aobj_swapdev,
+					       dead_work);
+	u64 lost = 0;
+	int live;
+
+	mutex_lock(&aobj_swapon_lock);
+	if (!sd->listed) {
+		/* Not yet, or no longer, in the table: not ours to free. */
+		mutex_unlock(&aobj_swapon_lock);
+		return;
+	}
+	for (;;) {
+		aobj_swap_lose(sd->start, sd->start + sd->nslots, &lost);
+		spin_lock(&aobj_swap_lock);
+		live = aobj_swapdev_live(sd);
+		spin_unlock(&aobj_swap_lock);
+		trace_aobj_swapoff(sd->start, sd->start + sd->nslots, live,
+				   lost, 0);
+		if (!live)
+			break;
+		wait_event_timeout(aobj_swapoff_wait,
+				   aobj_swapdev_live_unlocked(sd) != live,
+				   HZ / 10);
+	}
+	spin_lock(&aobj_swap_lock);
+	list_del(&sd->list);
+	sd->listed = false;
+	spin_unlock(&aobj_swap_lock);
+	mutex_unlock(&aobj_swapon_lock);
+
+	pr_warn("%s removed from swap: device gone, %llu page(s) lost\n",
+		sd->path, lost);
+	/* Not aobj_swapdev_free(): this work cannot wait for itself. */
+	__aobj_swapdev_free(sd);
+}
+
+/*
+ * aobj_swapdev_mark_dead: the block layer's word that the device is gone
+ * (blk_holder_ops.mark_dead; @surprise: it went without warning).  Stop
+ * using it now, leave the rest to the worker.
+ * => bdev->bd_holder_lock is held, which keeps the holder (the swapdev):
+ *    it is released here, as the holder_ops contract wants.
+ */
+static void aobj_swapdev_mark_dead(struct block_device *bdev, bool surprise)
+{
+	struct aobj_swapdev *sd = bdev->bd_holder;
+	bool first;
+
+	lockdep_assert_held(&bdev->bd_holder_lock);
+	spin_lock(&aobj_swap_lock);
+	first = !sd->dead;
+	sd->dead = true;
+	spin_unlock(&aobj_swap_lock);
+	if (first) {
+		pr_warn("swap device %s is gone%s: pages only on it are lost\n",
+			sd->path, surprise ? " (surprise removal)" : "");
+		queue_work(aobj_swap_wq, &sd->dead_work);
+	}
+	mutex_unlock(&bdev->bd_holder_lock);
+}
+
+static const struct blk_holder_ops aobj_holder_ops = {
+	.mark_dead = aobj_swapdev_mark_dead,
+};
+
 /**
  * aobj_swapon - start paging to a block device
  * @path: the block device
@@ -353,7 +534,8 @@ static void aobj_swapdev_free(struct aobj_swapdev *sd)
  *
  * => nothing locked; sleeps.
  * Return: 0, or -EBUSY (in use, by aobj or anyone else), -ENOTBLK, -ENOENT,
- * -EINVAL (empty device), -ENOSPC (slot numbers exhausted), -ENOMEM.
+ * -EINVAL (empty device), -ENOSPC (slot numbers exhausted), -ENOMEM,
+ * -ENODEV (the device went away meanwhile).
  */
 int aobj_swapon(const char *path, int priority)
 {
@@ -366,10 +548,24 @@ int aobj_swapon(const char *path, int priority)
 		return -ENOMEM;
 	strscpy(sd->path, path, sizeof(sd->path));
 	sd->priority = priority;
+	INIT_WORK(&sd->dead_work, aobj_swapdev_dead_work);
 
-	/* The swapdev is the holder: a second swapon of it is -EBUSY too. */
+	/* Where a dead device's work runs: made once, freed at module exit. */
+	mutex_lock(&aobj_swapon_lock);
+	if (!aobj_swap_wq)
+		aobj_swap_wq = alloc_workqueue("aobj_swap", WQ_UNBOUND, 0);
+	mutex_unlock(&aobj_swapon_lock);
+	if (!aobj_swap_wq) {
+		err = -ENOMEM;
+		goto err;
+	}
+
+	/*
+	 * The swapdev is the holder: a second swapon of it is -EBUSY too.
+	 * The holder ops tell us when the device goes away.
+	 */
 	sd->bdev_file = bdev_file_open_by_path(path, BLK_OPEN_READ | BLK_OPEN_WRITE,
-					       sd, NULL);
+					       sd, &aobj_holder_ops);
 	if (IS_ERR(sd->bdev_file)) {
 		err = PTR_ERR(sd->bdev_file);
 		sd->bdev_file = NULL;
@@ -397,11 +593,19 @@ int aobj_swapon(const char *path, int priority)
 		goto err;
 	}
 	spin_lock(&aobj_swap_lock);
+	if (sd->dead) {
+		/* Gone since we opened it; its work finds it unlisted. */
+		spin_unlock(&aobj_swap_lock);
+		mutex_unlock(&aobj_swapon_lock);
+		err = -ENODEV;
+		goto err;
+	}
 	/* Keep the list by decreasing priority; a newcomer goes last among equals. */
 	list_for_each_entry(pos, &aobj_swapdevs, list)
 		if (pos->priority < priority)
 			break;
 	list_add_tail(&sd->list, &pos->list);
+	sd->listed = true;
 	spin_unlock(&aobj_swap_lock);
 	mutex_unlock(&aobj_swapon_lock);
 	pr_info("swapon %s: %d pages, slots %d-%d, priority %d\n", sd->path,
@@ -414,26 +618,14 @@ err:
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swapon);
 
-/* In use: allocated and not retired.  => aobj_swap_lock must be held. */
-static int aobj_swapdev_live(struct aobj_swapdev *sd)
-{
-	return sd->nr_used - sd->nr_bad;
-}
-
-/* The same, unlocked, for a wait condition. */
-static int aobj_swapdev_live_unlocked(struct aobj_swapdev *sd)
-{
-	/* data_race: a stale value only makes swapoff look once more. */
-	return data_race(sd->nr_used - sd->nr_bad);
-}
-
 /**
  * aobj_swapoff - page everything in from a device, then stop using it
  * @path: the block device
  * @lost: out: pages whose copy could not be read back
  *
  * => nothing locked; sleeps.
- * Return: 0; -EINVAL if aobj does not use the device; -ENOMEM or -EINTR
+ * Return: 0; -EINVAL if aobj does not use the device (or it is dead and
+ * on its way out on its own); -ENOMEM or -EINTR
  * with the device still in service and the pages not yet read in still
  * on it (*@lost counts what was lost before the abort).
  */
@@ -451,7 +643,7 @@ int aobj_swapoff(const char *path, u64 *lost)
 	mutex_lock(&aobj_swapon_lock);
 	spin_lock(&aobj_swap_lock);
 	list_for_each_entry(sd, &aobj_swapdevs, list)
-		if (sd->bdev->bd_dev == devt)
+		if (sd->bdev->bd_dev == devt && !sd->dead)
 			break;
 	if (list_entry_is_head(sd, &aobj_swapdevs, list)) {
 		spin_unlock(&aobj_swap_lock);
@@ -485,10 +677,12 @@ int aobj_swapoff(const char *path, u64 *lost)
 	}
 
 	spin_lock(&aobj_swap_lock);
-	if (err)
+	if (err) {
 		sd->draining = false;
-	else
+	} else {
 		list_del(&sd->list);
+		sd->listed = false;
+	}
 	spin_unlock(&aobj_swap_lock);
 	mutex_unlock(&aobj_swapon_lock);
 	if (err)
@@ -523,7 +717,8 @@ u32 aobj_swap_list(struct aobj_swapdev_info *info, u32 room)
 			i->major = MAJOR(sd->bdev->bd_dev);
 			i->minor = MINOR(sd->bdev->bd_dev);
 			i->priority = sd->priority;
-			i->flags = sd->draining ? AOBJ_SWAPDEV_DRAINING : 0;
+			i->flags = (sd->draining ? AOBJ_SWAPDEV_DRAINING : 0) |
+				   (sd->dead ? AOBJ_SWAPDEV_DEAD : 0);
 			i->slots = sd->nslots;
 			i->used = sd->nr_used;
 			i->bad = sd->nr_bad;
@@ -539,10 +734,25 @@ EXPORT_SYMBOL_IF_KUNIT(aobj_swap_list);
 void aobj_swap_exit(void)
 {
 	struct aobj_swapdev *sd, *next;
+	LIST_HEAD(devs);
 
-	list_for_each_entry_safe(sd, next, &aobj_swapdevs, list) {
+	/* A dead device's work running now finishes before we look. */
+	mutex_lock(&aobj_swapon_lock);
+	spin_lock(&aobj_swap_lock);
+	list_for_each_entry(sd, &aobj_swapdevs, list) {
 		WARN_ON(aobj_swapdev_live(sd));
+		sd->listed = false;
+	}
+	list_splice_init(&aobj_swapdevs, &devs);
+	spin_unlock(&aobj_swap_lock);
+	mutex_unlock(&aobj_swapon_lock);
+
+	list_for_each_entry_safe(sd, next, &devs, list) {
 		list_del(&sd->list);
 		aobj_swapdev_free(sd);
 	}
+	/* Waits for works that freed their device and are still returning. */
+	if (aobj_swap_wq)
+		destroy_workqueue(aobj_swap_wq);
+	aobj_swap_wq = NULL;
 }

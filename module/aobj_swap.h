@@ -12,17 +12,21 @@
 int aobj_swap_alloc(int *nslots);
 void aobj_swap_free(int slot, int nslots);
 void aobj_swap_markbad(int slot, int nslots);
+void aobj_swap_lost(int slot, int nslots);
 int aobj_swap_read(struct folio **folios, int slot, int nr);
 int aobj_swap_write(struct folio **folios, int slot, int nr);
 bool aobj_swap_available(void);
+int aobj_swap_dev_end(int slot);
 
 struct aobj_swapdev_info;
 int aobj_swapon(const char *path, int priority);
 int aobj_swapoff(const char *path, u64 *lost);
 u32 aobj_swap_list(struct aobj_swapdev_info *info, u32 room);
 
-/* aobj.c: page in every page swapped to slots [start, end) */
+/* aobj_core.c: page in every page swapped to slots [start, end) */
 int aobj_swap_off(int start, int end, u64 *lost);
+/* aobj_core.c: give up slots [start, end) of a dead device, without I/O */
+void aobj_swap_lose(int start, int end, u64 *lost);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf);

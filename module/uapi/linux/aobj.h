@@ -178,6 +178,7 @@ struct aobj_swapoff {
 
 /* struct aobj_swapdev_info.flags */
 #define AOBJ_SWAPDEV_DRAINING	0x1	/* swapoff in progress */
+#define AOBJ_SWAPDEV_DEAD	0x2	/* device gone, leaving the table */
 
 /**
  * struct aobj_swapdev_info - one swap device, as AOBJ_IOC_SWAPS lists it
@@ -188,7 +189,7 @@ struct aobj_swapoff {
  * @flags: AOBJ_SWAPDEV_* flags
  * @slots: size in pages
  * @used: slots in use, bad ones included (while draining: what is left)
- * @bad: slots retired after an I/O error
+ * @bad: slots retired after an I/O error, or lost with a dead device
  */
 struct aobj_swapdev_info {
 	char path[64];
