@@ -312,7 +312,9 @@ void aobj_swap_lost(int slot, int nslots)
 /*
  * aobj_swap_rw: one synchronous bio over @nr pages and as many slots.
  * KUnit stubs it to inject I/O errors.
- * => nothing locked; the slots are allocated, which keeps their device.
+ * => nothing locked but the folios (and, for a write from memory reclaim,
+ *    their object: see aobj_write_pages()); the slots are allocated,
+ *    which keeps their device.
  */
 VISIBLE_IF_KUNIT
 int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
@@ -375,7 +377,8 @@ EXPORT_SYMBOL_IF_KUNIT(aobj_swap_read);
  * @slot: first slot
  * @nr: number of pages
  *
- * => nothing locked but the folios; sleeps.
+ * => nothing locked but the folios (and their object, from memory reclaim);
+ *    sleeps.
  */
 int aobj_swap_write(struct folio **folios, int slot, int nr)
 {
