@@ -521,16 +521,20 @@ full:
  * reclaim and calls the OOM killer while aobj pages could still go to
  * swap.  So the allocation is made without the OOM killer
  * (__GFP_RETRY_MAYFAIL), and when it fails the task pages out a cluster
- * of aobj pages itself and tries again.  Only when that frees nothing
- * (no swap room, no page that can go) does a fault allocate as any other
- * would, OOM killer included: failing it would retry the fault forever.
+ * of aobj pages itself and tries again, up to AOBJ_ALLOC_TRIES times.  If
+ * that freed pages but others took them, NULL: the fault fails with
+ * VM_FAULT_OOM, which the kernel retries.  Only when aobj pageout freed
+ * nothing at all (no swap room, no page that can go) does a fault
+ * allocate as any other would, OOM killer included: failing it then
+ * would retry the fault forever.
  *
  * => nothing locked (no object, no folio); sleeps.
- * Return: the folio, or NULL when memory is short (for !@may_oom, once
- * aobj pageout freed nothing), or on a fatal signal.
+ * Return: the folio; NULL when memory is short and aobj pageout freed
+ * some (or, for !@may_oom, any), or on a fatal signal.
  */
 struct folio *aobj_alloc_page(gfp_t gfp, bool may_oom)
 {
+	unsigned long freed = 0;
 	struct folio *folio;
 	int tries;
 
@@ -539,13 +543,18 @@ struct folio *aobj_alloc_page(gfp_t gfp, bool may_oom)
 		folio = folio_alloc(gfp | __GFP_RETRY_MAYFAIL | __GFP_NOWARN, 0);
 		if (folio || fatal_signal_pending(current))
 			return folio;
-		if (!aobj_swap_available() ||
-		    !aobj_pageout_scan(AOBJ_PAGEOUT_LOOKAHEAD, AOBJ_PAGEOUT_CLUSTER))
+		if (!aobj_swap_available() || aobj_lru_empty())
 			break;
+		freed += aobj_pageout_scan(AOBJ_PAGEOUT_LOOKAHEAD,
+					   AOBJ_PAGEOUT_CLUSTER);
 	}
-	if (may_oom)
-		return folio_alloc(gfp | __GFP_NOWARN, 0);
-	return NULL;
+	/*
+	 * aobj pageout freed pages, but others took them: fail the fault,
+	 * which the kernel retries, and page out more then.
+	 */
+	if (freed || !may_oom)
+		return NULL;
+	return folio_alloc(gfp | __GFP_NOWARN, 0);
 }
 
 /**
