@@ -1,283 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * failnth: systematic allocation-failure injection, as syzkaller does it.
+ * failnth: systematic allocation-failure injection (fail-nth, as syzkaller
+ * does it; see failnth.h) into every ioctl (CREATE, LIST, STAT, FLUSH
+ * FREE/DEACTIVATE/CLEAN, DETACH, SWAPON, SWAPOFF, SWAPS), a first-touch
+ * fault (a store, and MADV_POPULATE_WRITE, which returns the fault's
+ * ENOMEM), a swap-in fault with readahead, and a fault that pages out a
+ * cluster itself at the resident limit.  Module init is failnth_init.
  *
- * For each operation, /proc/thread-self/fail-nth makes the 1st, then the
- * 2nd, ... fault-injection point (slab and page allocations, failslab and
- * fail_page_alloc with ignore-gfp-wait=N, min-order=0) of this thread fail,
- * until the operation runs without reaching the injected failure (bounded
- * by FN_MAX_NTH).  Each injected failure must end in a clean errno
- * (ENOMEM), or SIGBUS for a fault, or be absorbed (the call succeeds); the
- * data must stay intact, and the module's counters (stats/objects,
- * resident_pages, swpgonly), LIST, SWAPS and the limits must be as before.
- *
- * Operations: module init (finit_module with aobj unloaded first), every
- * ioctl (CREATE, LIST, STAT, FLUSH FREE/DEACTIVATE/CLEAN, DETACH, SWAPON,
- * SWAPOFF, SWAPS), a first-touch fault (a store, and MADV_POPULATE_WRITE,
- * which returns the fault's ENOMEM), a swap-in fault with readahead, and a
- * fault that pages out a cluster itself at the resident limit.
+ * Each injected failure must give ENOMEM (SIGBUS for a fault) or be
+ * absorbed; the data must stay intact; the module's counters
+ * (stats/objects, resident_pages, swpgonly) must agree with LIST and
+ * SWAPS and be what the outcome says (as before, for a failure); an object
+ * no call touches must survive; and after the failed CREATEs the limits
+ * (max_objects, max_total_size) must allow exactly what they allowed.
  *
  * Needs the debug kernel (CONFIG_FAULT_INJECTION, FAILSLAB,
  * FAIL_PAGE_ALLOC, FAULT_INJECTION_DEBUG_FS), root and one free disk in
  * $AOBJ_DISKS; skips (77) without fail-nth (the stock kernel).
- *
- * The fault-injection knobs are set as syzkaller sets them and restored at
- * exit; verbose=0 keeps "FAULT_INJECTION: forcing a failure" and its stack
- * dump off the console.  Allocation-failure warnings of injected
- * allocations made without __GFP_NOWARN (warn_alloc: "page allocation
- * failure", "vmalloc error", each with a stack dump) are expected and
- * counted; any other kernel report in the log fails the test.
+ * FAILNTH_ONLY="create list stat touch swapon swaps flush clean detach
+ * swapin pageout swapoff" runs only some cases.
  */
-#include "swaptest.h"
+#include "failnth.h"
 
-#include <sys/utsname.h>
-
-#define FN_MAX_NTH	200	/* injections tried per operation */
-#define FN_MAX_INSMOD	600	/* module loading has more */
 #define FN_PG		4096UL
-#define FN_DBGFS	"/sys/kernel/debug/"
-#define FN_NTH		"/proc/thread-self/fail-nth"
-#define FN_SIGBUS	1000	/* "errno" of a fault that raised SIGBUS */
 #define FN_LIMIT_MB	1	/* resident limit for the swap cases */
 
 /* The resident count at which a fault pages out itself (aobj_reserve_page). */
 #define FN_LIMIT_PAGES	((long long)(FN_LIMIT_MB * SW_MIB / FN_PG))
 #define FN_HIGH		(FN_LIMIT_PAGES - FN_LIMIT_PAGES / 32)
-
-/* ---- fault-injection knobs ---- */
-
-static const char *const fn_knob_names[] = {
-	"failslab/ignore-gfp-wait",
-	"failslab/verbose",
-	"fail_page_alloc/ignore-gfp-wait",
-	"fail_page_alloc/ignore-gfp-highmem",
-	"fail_page_alloc/min-order",
-	"fail_page_alloc/verbose",
-};
-static const char *const fn_knob_values[] = { "N", "0", "N", "N", "0", "0" };
-#define FN_NKNOBS	(sizeof(fn_knob_names) / sizeof(fn_knob_names[0]))
-static char fn_knob_saved[FN_NKNOBS][32];
-
-static int fn_nth_fd = -1;
-
-/* Module reloading: we unloaded aobj and must load it back at exit. */
-static int fn_ko_fd = -1;
-static volatile int fn_unloaded;
-
-static int fn_read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		n--;
-	buf[n] = 0;
-	return 0;
-}
-
-static void fn_knobs_set(void)
-{
-	char path[128];
-	size_t i;
-	int err;
-
-	for (i = 0; i < FN_NKNOBS; i++) {
-		snprintf(path, sizeof(path), FN_DBGFS "%s", fn_knob_names[i]);
-		if (fn_read_file(path, fn_knob_saved[i], sizeof(fn_knob_saved[i])))
-			t_skip("%s: %s", path, strerror(errno));
-		err = sw_write_file(path, fn_knob_values[i]);
-		if (err)
-			t_bail("write %s to %s: %s", fn_knob_values[i], path,
-			       strerror(-err));
-	}
-}
-
-static void fn_knobs_restore(void)
-{
-	char path[128];
-	size_t i;
-
-	for (i = 0; i < FN_NKNOBS; i++) {
-		if (!fn_knob_saved[i][0])
-			continue;
-		snprintf(path, sizeof(path), FN_DBGFS "%s", fn_knob_names[i]);
-		sw_write_file(path, fn_knob_saved[i]);
-		fn_knob_saved[i][0] = 0;
-	}
-}
-
-/* ---- fail-nth ---- */
-
-/* Make the @n-th fault-injection point of this thread fail. */
-static void fn_arm(unsigned int n)
-{
-	char buf[16];
-	int len = snprintf(buf, sizeof(buf), "%u", n);
-
-	if (pwrite(fn_nth_fd, buf, len, 0) != len)
-		t_bail("write %s: %s", FN_NTH, strerror(errno));
-}
-
-/* Stop injecting; true if the armed failure was injected. */
-static bool fn_disarm(void)
-{
-	char buf[16] = "";
-	ssize_t n = pread(fn_nth_fd, buf, sizeof(buf) - 1, 0);
-
-	if (n <= 0)
-		t_bail("read %s: %s", FN_NTH, strerror(errno));
-	buf[n] = 0;
-	if (atoi(buf) == 0)
-		return true;
-	if (pwrite(fn_nth_fd, "0", 1, 0) != 1)
-		t_bail("write %s: %s", FN_NTH, strerror(errno));
-	return false;
-}
-
-/* ---- cleanup ---- */
-
-static bool fn_module_live(void)
-{
-	char buf[32];
-
-	return !fn_read_file("/sys/module/aobj/initstate", buf, sizeof(buf)) &&
-	       !strcmp(buf, "live");
-}
-
-static void fn_cleanup(void)
-{
-	if (getpid() != t_main_pid)
-		return;
-	if (fn_nth_fd >= 0 && pwrite(fn_nth_fd, "0", 1, 0) != 1) {
-		/* nothing more to do */
-	}
-	if (fn_unloaded && !fn_module_live() && fn_ko_fd >= 0 &&
-	    syscall(SYS_finit_module, fn_ko_fd, "", 0) == 0)
-		fn_unloaded = 0;
-	fn_knobs_restore();
-}
-
-static void fn_fatal_signal(int sig)
-{
-	fn_cleanup();
-	sw_fatal_signal(sig);
-}
-
-static void fn_sigbus(int sig)
-{
-	if (sw_jmp_armed) {
-		sw_jmp_armed = 0;
-		siglongjmp(sw_jmp, 1);
-	}
-	fn_fatal_signal(sig);
-}
-
-/* ---- results ---- */
-
-/**
- * struct fn_case - the tally of one operation
- * @points: injection points reached (the armed failure was injected)
- * @failed: ... of which made the call fail with an expected errno
- * @absorbed: ... of which the call survived
- * @sigbus: failures that were a SIGBUS
- * @bad: unexpected results or broken state
- * @done: the call ran without reaching the armed failure
- */
-struct fn_case {
-	const char *name;
-	int points, failed, absorbed, sigbus, bad;
-	bool done;
-};
-
-#define FN_MAX_CASES	24
-static struct fn_case fn_cases[FN_MAX_CASES];
-static int fn_ncases;
-
-static struct fn_case *fn_case_new(const char *name)
-{
-	struct fn_case *c = &fn_cases[fn_ncases < FN_MAX_CASES - 1 ? fn_ncases++ :
-				      FN_MAX_CASES - 1];
-
-	memset(c, 0, sizeof(*c));
-	c->name = name;
-	sw_mark(name);
-	return c;
-}
-
-__attribute__((format(printf, 3, 4)))
-static void fn_bad(struct fn_case *c, int n, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->bad++ >= 8)
-		return;
-	printf("#   %s, failing injection %d: ", c->name, n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-static const char *fn_errname(int err)
-{
-	return err == FN_SIGBUS ? "SIGBUS" : errno_name(err);
-}
-
-/*
- * fn_step: account for one armed call that returned @err (0, a positive
- * errno or FN_SIGBUS); @ok lists the errnos expected from an injected
- * failure (0-terminated).  Returns false once the call ran without the
- * injection: the loop is over.
- */
-static bool fn_step(struct fn_case *c, int n, bool injected, int err,
-		    const int *ok)
-{
-	if (!injected) {
-		c->done = true;
-		if (err)
-			fn_bad(c, n, "failed with %s with nothing injected",
-			       fn_errname(err));
-		return false;
-	}
-	c->points++;
-	if (!err) {
-		c->absorbed++;
-		return true;
-	}
-	for (; *ok; ok++)
-		if (*ok == err)
-			break;
-	if (*ok) {
-		c->failed++;
-		c->sigbus += err == FN_SIGBUS;
-	} else {
-		fn_bad(c, n, "failed with %s", fn_errname(err));
-	}
-	return true;
-}
-
-static void fn_report(struct fn_case *c, int max)
-{
-	if (!t_check(c->done && !c->bad,
-		     "%s: %d injection points, %d failed cleanly, %d absorbed",
-		     c->name, c->points, c->failed, c->absorbed)) {
-		if (!c->done)
-			t_diag("still reaching injected failures after %d", max);
-		if (c->bad)
-			t_diag("%d unexpected result(s) or broken state", c->bad);
-	}
-	if (c->sigbus)
-		t_diag("%d of the failures were SIGBUS", c->sigbus);
-}
-
-static const int fn_enomem[] = { ENOMEM, 0 };
-static const int fn_fault_errs[] = { ENOMEM, FN_SIGBUS, 0 };
 
 /* ---- module state ---- */
 
@@ -537,100 +287,6 @@ static void fn_witness_check(struct fn_case *c, int n)
 	close(fd);
 }
 
-/* ---- module init ---- */
-
-static int fn_rmmod(void)
-{
-	return syscall(SYS_delete_module, "aobj", O_NONBLOCK) ? errno : 0;
-}
-
-static int fn_insmod(void)
-{
-	return syscall(SYS_finit_module, fn_ko_fd, "", 0) ? errno : 0;
-}
-
-/* Nothing of a module that failed to load may be left. */
-static void fn_insmod_gone(struct fn_case *c, int n)
-{
-	static const char *const left[] = {
-		"/sys/module/aobj", "/dev/aobj", "/sys/class/aobj",
-		"/sys/class/misc/aobj",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(left) / sizeof(left[0]); i++)
-		if (t_exists(left[i]))
-			fn_bad(c, n, "%s is left after a failed load", left[i]);
-}
-
-/*
- * Module init: unload aobj (nothing may use it: this runs before the
- * control node is opened), then finit_module() with the 1st, 2nd, ...
- * allocation failing.  Loading a module reaches a few hundred injection
- * points, most of them in the module loader; aobj_module_init() runs last.
- */
-static void case_insmod(void)
-{
-	struct fn_case *c;
-	char path[256];
-	struct utsname u;
-	int n, err;
-	bool inj;
-
-	uname(&u);
-	snprintf(path, sizeof(path), "/lib/modules/%s/extra/aobj.ko", u.release);
-	if (access("/sys/module/aobj/refcnt", F_OK) || access(path, R_OK)) {
-		t_diag("module init: skipped (aobj is not a loadable module at %s)",
-		       path);
-		return;
-	}
-	if (t_gstat("objects")) {
-		t_diag("module init: skipped (%lld objects exist)",
-		       t_gstat("objects"));
-		return;
-	}
-	fn_ko_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fn_ko_fd < 0)
-		t_bail("open %s: %s", path, strerror(errno));
-	err = fn_rmmod();
-	if (err) {
-		t_diag("module init: skipped (rmmod aobj: %s)", errno_name(err));
-		return;
-	}
-	fn_unloaded = 1;
-
-	c = fn_case_new("module init (finit_module)");
-	for (n = 1; n <= FN_MAX_INSMOD; n++) {
-		fn_arm(n);
-		err = fn_insmod();
-		inj = fn_disarm();
-		if (err)
-			fn_insmod_gone(c, n);
-		if (!fn_step(c, n, inj, err, fn_enomem))
-			break;
-		if (!err) {
-			/* Absorbed: unload again for the next round. */
-			err = fn_rmmod();
-			if (err) {
-				fn_bad(c, n, "rmmod after an absorbed failure: %s",
-				       errno_name(err));
-				break;
-			}
-		}
-		if (c->bad > 8)
-			break;
-	}
-	if (!fn_module_live()) {
-		err = fn_insmod();
-		if (err)
-			t_bail("insmod %s: %s", path, errno_name(err));
-	}
-	fn_unloaded = 0;
-	fn_report(c, FN_MAX_INSMOD);
-	t_check(t_exists(T_CTL) && !t_gstat("objects"),
-		"module init: aobj loaded again, %s there, no object", T_CTL);
-}
-
 /* ---- the ioctls ---- */
 
 #define FN_CREATE_BYTES	(64 * FN_PG)
@@ -721,14 +377,16 @@ static void case_limits(void)
 
 static void case_list(unsigned int room)
 {
-	static char name[32];
+	char *name = malloc(32);
 	struct fn_case *c;
 	struct fn_state s0;
 	struct aobj_list l;
 	int n, err;
 	bool inj;
 
-	snprintf(name, sizeof(name), "LIST (room for %u)", room);
+	if (!name)
+		t_bail("malloc");
+	snprintf(name, 32, "LIST (room for %u)", room);
 	c = fn_case_new(name);
 	fn_state_get(NULL, 0, &s0);
 	for (n = 1; n <= FN_MAX_NTH; n++) {
@@ -1020,11 +678,16 @@ static void case_swapon(void)
 		fn_arm(n);
 		err = -sw_swapon_raw(fn_disk, 0);
 		inj = fn_disarm();
+		if (err) {
+			if (sw_swapdev(fn_disk, NULL))
+				fn_bad(c, n, "failed SWAPON left %s listed", fn_disk);
+			fn_state_expect(c, n, &s0);
+		} else if (!sw_swapdev(fn_disk, NULL)) {
+			fn_bad(c, n, "SWAPON succeeded, SWAPS does not list it");
+		}
+		if (!fn_step(c, n, inj, err, fn_enomem))
+			break;
 		if (!err) {
-			if (!sw_swapdev(fn_disk, NULL))
-				fn_bad(c, n, "SWAPON succeeded, SWAPS does not list it");
-			if (!inj)
-				break;
 			/* Absorbed: off again for the next round. */
 			err = -sw_swapoff_raw(fn_disk, NULL);
 			if (err) {
@@ -1032,12 +695,8 @@ static void case_swapon(void)
 				       errno_name(err));
 				break;
 			}
-		} else if (sw_swapdev(fn_disk, NULL)) {
-			fn_bad(c, n, "failed SWAPON left %s listed", fn_disk);
+			fn_state_expect(c, n, &s0);
 		}
-		fn_state_expect(c, n, &s0);
-		if (!fn_step(c, n, inj, err, fn_enomem))
-			break;
 	}
 	fn_report(c, FN_MAX_NTH);
 	if (!sw_swapdev(fn_disk, NULL))
@@ -1234,143 +893,59 @@ static void case_swapoff(void)
 	fn_report(c, FN_MAX_NTH);
 }
 
-/* ---- the kernel log ---- */
-
-/*
- * No kernel report since sw_kmsg_start(), but for the stack dumps of
- * warn_alloc() ("page allocation failure", "vmalloc error"): an injected
- * failure of an allocation made without __GFP_NOWARN prints one, which is
- * expected here; they are counted and shown.
- */
-static void fn_kmsg_check(void)
-{
-	static const char *const bad[] = {
-		"BUG:", "WARNING:", "KASAN", "possible circular locking",
-		"inconsistent lock state", "Oops", "Call Trace",
-		"blocked for more than", "UBSAN", "possible recursive locking",
-		"suspicious RCU usage", "unreferenced object", "kmemleak",
-		"Bad page state", "list_add corruption", "list_del corruption",
-	};
-	char rec[2048];
-	int reports = 0, warn_allocs = 0, since_warn = 100;
-	ssize_t n;
-	size_t i;
-
-	if (sw_kmsg_fd < 0)
-		return;
-	for (;;) {
-		char *msg;
-
-		n = read(sw_kmsg_fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		msg = strchr(rec, ';');
-		msg = msg ? msg + 1 : rec;
-		since_warn++;
-		if (strstr(msg, "page allocation failure: order:") ||
-		    strstr(msg, "vmalloc error: size")) {
-			if (warn_allocs++ < 5)
-				t_diag("kernel (expected, injected): %.200s", msg);
-			since_warn = 0;
-			continue;
-		}
-		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			if (!strstr(msg, bad[i]))
-				continue;
-			if (!strcmp(bad[i], "Call Trace") && since_warn <= 6)
-				break;	/* warn_alloc()'s stack dump */
-			if (reports++ < 10)
-				t_diag("kernel: %.300s", msg);
-			break;
-		}
-	}
-	close(sw_kmsg_fd);
-	sw_kmsg_fd = -1;
-	if (!t_check(!reports, "no kernel report (BUG, WARNING, KASAN, lockdep, stack dump) in the log"))
-		t_diag("%d report line(s)", reports);
-	t_diag("%d allocation-failure warning(s) of injected allocations",
-	       warn_allocs);
-}
-
-/* Swap devices in service, asked on a control node opened for this only. */
-static int fn_nswaps_raw(void)
-{
-	struct aobj_swaps sw = { .size = sizeof(sw) };
-	int fd = open(T_CTL, O_RDWR | O_CLOEXEC), ret = -1;
-
-	if (fd >= 0 && !ioctl(fd, AOBJ_IOC_SWAPS, &sw))
-		ret = (int)sw.count;
-	if (fd >= 0)
-		close(fd);
-	return ret;
-}
-
 int main(void)
 {
-	static const int sigs[] = { SIGSEGV, SIGABRT, SIGFPE, SIGILL,
-				    SIGALRM, SIGTERM, SIGINT, SIGHUP };
 	struct fn_state start, end;
-	struct sigaction sa;
 	char disks[4][64];
-	size_t i;
 
-	sw_init("failnth", 280);
-	if (access(FN_NTH, F_OK))
-		t_skip("no %s (kernel without CONFIG_FAULT_INJECTION)", FN_NTH);
-	if (access(FN_DBGFS "failslab", F_OK) ||
-	    access(FN_DBGFS "fail_page_alloc", F_OK))
-		t_skip("no failslab/fail_page_alloc in %s", FN_DBGFS);
+	fn_setup("failnth", 280);
 	if (t_pagesize != (long)FN_PG)
 		t_skip("page size %ld", t_pagesize);
-	if (!getenv("AOBJ_DISKS") || !*getenv("AOBJ_DISKS"))
-		t_skip("AOBJ_DISKS is not set (run in the test VM)");
-	if (t_gstat("objects") || t_gstat("resident_pages") || fn_nswaps_raw())
-		t_skip("objects, resident pages or swap devices left by others");
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn_fatal_signal;
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-	sa.sa_handler = fn_sigbus;
-	sa.sa_flags = SA_NODEFER;
-	sigaction(SIGBUS, &sa, NULL);
-	atexit(fn_cleanup);	/* before sw_cleanup: loads aobj back */
-
-	fn_nth_fd = open(FN_NTH, O_RDWR | O_CLOEXEC);
-	if (fn_nth_fd < 0)
-		t_bail("open %s: %s", FN_NTH, strerror(errno));
-	fn_knobs_set();
-
-	/* First, while this process does not hold the module. */
-	case_insmod();
-
 	sw_disks(disks, 4, 1);
 	snprintf(fn_disk, sizeof(fn_disk), "%s", disks[0]);
 	fn_state_get(NULL, 0, &start);
+	if (start.objects || start.resident || start.nswaps)
+		t_skip("objects, resident pages or swap devices left by others");
+
 	fn_obj_new(&fn_witness, 1, 0);
 	t_diag("object %u must survive every injected failure", fn_witness.id);
-	case_create();
-	case_limits();
-	case_list(4);
-	case_list(FN_LIST_MAX);
-	case_stat();
-	case_first_touch(false);
-	case_first_touch(true);
+	if (fn_want("create")) {
+		case_create();
+		case_limits();
+	}
+	if (fn_want("list")) {
+		case_list(4);
+		case_list(FN_LIST_MAX);
+	}
+	if (fn_want("stat"))
+		case_stat();
+	if (fn_want("touch")) {
+		case_first_touch(false);
+		case_first_touch(true);
+	}
 
-	case_swapon();
-	case_swaps();
+	if (fn_want("swapon"))
+		case_swapon();
+	else
+		sw_swapon_or_bail(fn_disk, 0);
+	if (fn_want("swaps"))
+		case_swaps();
 	sw_set_limit_mb(FN_LIMIT_MB);
 	fn_obj_new(&fn_pusher, 2 * FN_LIMIT_PAGES, 0);
-	case_flush(AOBJ_FLUSH_FREE, "FLUSH FREE");
-	case_flush(AOBJ_FLUSH_DEACTIVATE, "FLUSH DEACTIVATE");
-	case_clean();
-	case_detach();
-	case_swapin();
-	case_pageout();
-	case_swapoff();
+	if (fn_want("flush")) {
+		case_flush(AOBJ_FLUSH_FREE, "FLUSH FREE");
+		case_flush(AOBJ_FLUSH_DEACTIVATE, "FLUSH DEACTIVATE");
+	}
+	if (fn_want("clean"))
+		case_clean();
+	if (fn_want("detach"))
+		case_detach();
+	if (fn_want("swapin"))
+		case_swapin();
+	if (fn_want("pageout"))
+		case_pageout();
+	if (fn_want("swapoff"))
+		case_swapoff();
 	fn_obj_del(&fn_pusher);
 	if (sw_on[0][0]) {
 		uint64_t lost = 0;
@@ -1387,13 +962,7 @@ int main(void)
 		fn_state_print("start", &start);
 		fn_state_print("end", &end);
 	}
-
-	printf("# %-36s %6s %6s %8s %4s\n", "injection summary", "points",
-	       "failed", "absorbed", "bad");
-	for (i = 0; i < (size_t)fn_ncases; i++)
-		printf("# %-36s %6d %6d %8d %4d\n", fn_cases[i].name,
-		       fn_cases[i].points, fn_cases[i].failed,
-		       fn_cases[i].absorbed, fn_cases[i].bad);
+	fn_summary();
 	sw_cleanup();
 	fn_cleanup();
 	fn_kmsg_check();
