@@ -185,6 +185,13 @@ int main(void)
 			c->done = true;
 			break;
 		}
+		if ((last - n) % 20 == 19) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "%d rounds, %d in aobj_module_init()",
+				 last - n + 1, in_init);
+			sw_mark(what);
+		}
 		fi_trace_clear();
 		fn_arm(n);
 		err = fi_insmod();
