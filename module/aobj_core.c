@@ -1227,18 +1227,13 @@ int aobj_core_init(void)
 	aobj_wq = alloc_workqueue("aobj", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!aobj_wq)
 		return -ENOMEM;
-	err = aobj_swmap_cache_init();
-	if (err)
-		goto err_wq;
 	aobj_mnt = kern_mount(&aobj_fs_type);
 	if (IS_ERR(aobj_mnt)) {
 		err = PTR_ERR(aobj_mnt);
-		goto err_swmap;
+		goto err_wq;
 	}
 	return 0;
 
-err_swmap:
-	aobj_swmap_cache_exit();
 err_wq:
 	destroy_workqueue(aobj_wq);
 	return err;
@@ -1265,5 +1260,4 @@ void aobj_core_exit(void)
 	destroy_workqueue(aobj_wq);
 	aobj_swap_exit();
 	kern_unmount(aobj_mnt);
-	aobj_swmap_cache_exit();
 }

@@ -21,8 +21,6 @@
 
 #include "aobj_swmap.h"
 
-static struct kmem_cache *aobj_swcluster_cache;
-
 #define AOBJ_SWHASH_TAG(idx)	((idx) >> AOBJ_SWHASH_CLUSTER_SHIFT)
 #define AOBJ_SWHASH_SLOT(idx)	((idx) & (AOBJ_SWHASH_CLUSTER_SIZE - 1))
 
@@ -79,7 +77,7 @@ void aobj_swmap_destroy(struct aobj_swmap *map,
 			for (j = 0; j < AOBJ_SWHASH_CLUSTER_SIZE; j++)
 				if (c->slots[j] && drop)
 					drop(c->slots[j], arg);
-			kmem_cache_free(aobj_swcluster_cache, c);
+			kfree(c);
 		}
 		xa_destroy(&map->clusters);
 	} else {
@@ -97,11 +95,15 @@ EXPORT_SYMBOL_IF_KUNIT(aobj_swmap_destroy);
 /*
  * aobj_swcluster_alloc: a zeroed cluster.  Called with the object locked,
  * possibly from reclaim, so it does not sleep; KUnit stubs it to fail.
+ * From kmalloc, not a cache of our own: creating a cache at module init
+ * is one more way for insmod to fail, and SLUB's kmem_cache_create() of
+ * 6.12 leaks the cache's kobject name when its sysfs directory cannot be
+ * made (found by tools/tests/failnth_init).
  */
 VISIBLE_IF_KUNIT struct aobj_swcluster *aobj_swcluster_alloc(void)
 {
 	KUNIT_STATIC_STUB_REDIRECT(aobj_swcluster_alloc);
-	return kmem_cache_zalloc(aobj_swcluster_cache, AOBJ_SWMAP_GFP);
+	return kzalloc(sizeof(struct aobj_swcluster), AOBJ_SWMAP_GFP);
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swcluster_alloc);
 
@@ -147,7 +149,7 @@ static struct aobj_swcluster *aobj_swmap_cluster(struct aobj_swmap *map,
 	if (err) {
 		/* -EBUSY cannot be: @tag was empty, and we hold the lock. */
 		WARN_ON_ONCE(err != -ENOMEM);
-		kmem_cache_free(aobj_swcluster_cache, c);
+		kfree(c);
 		return NULL;
 	}
 	return c;
@@ -222,7 +224,7 @@ int aobj_swmap_set(struct aobj_swmap *map, pgoff_t idx, int slot)
 	if (c && !c->count) {
 		/* Erasing frees xarray nodes, it never allocates. */
 		xa_erase(&map->clusters, AOBJ_SWHASH_TAG(idx));
-		kmem_cache_free(aobj_swcluster_cache, c);
+		kfree(c);
 	}
 	return old;
 }
@@ -287,14 +289,3 @@ bool aobj_swmap_next(struct aobj_swmap *map, int start, int end,
 	return false;
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swmap_next);
-
-int aobj_swmap_cache_init(void)
-{
-	aobj_swcluster_cache = KMEM_CACHE(aobj_swcluster, 0);
-	return aobj_swcluster_cache ? 0 : -ENOMEM;
-}
-
-void aobj_swmap_cache_exit(void)
-{
-	kmem_cache_destroy(aobj_swcluster_cache);
-}

@@ -69,9 +69,6 @@ int aobj_swmap_set(struct aobj_swmap *map, pgoff_t idx, int slot);
 bool aobj_swmap_next(struct aobj_swmap *map, int start, int end,
 		     pgoff_t *idx, pgoff_t last);
 
-int aobj_swmap_cache_init(void);
-void aobj_swmap_cache_exit(void);
-
 #if IS_ENABLED(CONFIG_KUNIT)
 struct aobj_swcluster *aobj_swcluster_alloc(void);
 int aobj_swcluster_insert(struct xarray *clusters, pgoff_t tag,
