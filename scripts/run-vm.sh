@@ -108,9 +108,11 @@ qemu=(qemu-system-x86_64 -nographic -no-reboot -nic none "${accel[@]}" -smp 2 -m
 	"${disk_args[@]}")
 if [ -n "$serial2" ]; then
 	# COM2 (0x2f8, IRQ 3): ttyS1 on both kernels (8250 built in, 4 ports).
+	# Naming one serial port drops -nographic's default ttyS0 on stdio
+	# (multiplexed with the monitor): name both.
 	mkdir -p "$(dirname "$serial2")"
 	: >"$serial2"
-	qemu+=(-chardev "file,id=aobjs2,path=$serial2" -device "isa-serial,chardev=aobjs2,index=1")
+	qemu+=(-serial mon:stdio -serial "file:$serial2")
 fi
 log "booting $kernel kernel ($(kernel_release "$kernel"), ${accel[*]}, $mem, $disks x ${disk_mb}M disk), log: $logfile"
 
