@@ -15,7 +15,8 @@
 #     WARN, RCU stalls...): a missing console log is a failure
 #
 # AOBJ_TESTS="name ..." runs only those userspace tests, AOBJ_TEST_TIMEOUT
-# sets their timeout (s).  For quicker partial runs (scripts/check-harness.sh):
+# sets their timeout (s), AOBJ_VM_TIMEOUT that of a whole VM run (1800 s: a
+# debug VM needs over 900 s on a shared, loaded machine).  For quicker partial runs (scripts/check-harness.sh):
 # AOBJ_KERNELS="debug" (or "stock") boots only that kernel, AOBJ_LINT=0
 # leaves out lint; the summary then says the run was partial.
 # Ends with the skipped tests by name, the failures, and "N passed, N failed",
@@ -72,7 +73,7 @@ kunit_counts() {
 vm_run() {
 	local k=$1 rc=0
 	"$AOBJ_TOP/scripts/run-vm.sh" --kernel "$k" --disks 2 \
-		--log "$AOBJ_OUT/$k/check.log" --serial2 "$AOBJ_OUT/$k/ktap.log" \
+		--timeout "${AOBJ_VM_TIMEOUT:-1800}" --log "$AOBJ_OUT/$k/check.log" --serial2 "$AOBJ_OUT/$k/ktap.log" \
 		${AOBJ_TESTS:+--env "AOBJ_TESTS=$AOBJ_TESTS"} \
 		${AOBJ_TEST_TIMEOUT:+--env "AOBJ_TEST_TIMEOUT=$AOBJ_TEST_TIMEOUT"} \
 		-- /scripts/guest/check.sh || rc=$?
