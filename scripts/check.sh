@@ -186,7 +186,7 @@ for k in $kernels; do
 done
 
 printf '\n===== summary (%d s)\n' $(($(now) - t_start))
-[ "${#partial[@]}" = 0 ] || echo "PARTIAL RUN: $(IFS=';'; echo "${partial[*]}")"
+[ "${#partial[@]}" = 0 ] || echo "PARTIAL RUN: $(printf '%s; ' "${partial[@]}" | sed 's/; $//')"
 for f in ${skips[@]+"${skips[@]}"}; do
 	echo "SKIPPED: $f"
 done
