@@ -143,7 +143,9 @@ kernel_report_lines() {
 		echo "AOBJ-SCAN: console log $1 is missing or empty"
 		return 0
 	fi
-	if ! tr -d '\r' <"$1" | grep -aqE "$AOBJ_KLINE_RE"; then
+	# Not "tr | grep -q": with pipefail, tr's SIGPIPE when grep -q stops
+	# early would fail the test.
+	if ! grep -aqE "$AOBJ_KLINE_RE" "$1"; then
 		echo "AOBJ-SCAN: no timestamped kernel line in $1 (printk.time off?)"
 		return 0
 	fi
