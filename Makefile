@@ -5,6 +5,9 @@
 #                     else the stock Debian 6.12 kernel), into out/host/ or out/stock/
 #   make tools        tools/*.c and tools/tests/*.c -> out/tools/
 #   make check        full test suite in debug + stock 6.12 VMs (scripts/check.sh)
+#   make check-harness  canaries (planted WARN, KASAN, leak, failing KUnit case,
+#                     missing test module, skip, console noise) that `make check`
+#                     must catch (scripts/check-harness.sh; CANARIES="warn kasan")
 #   make demo         demo in a small stock-kernel VM (scripts/demo.sh)
 #   make vm           interactive shell in a VM with aobj loaded (KERNEL=stock|debug)
 #   make lint         checkpatch --strict + sparse (scripts/lint.sh)
@@ -30,7 +33,7 @@ TOOL_SRCS := $(wildcard tools/*.c tools/tests/*.c)
 TOOL_BINS := $(patsubst tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
 TOOL_HDRS := $(wildcard tools/*.h tools/tests/*.h module/uapi/linux/*.h)
 
-.PHONY: all modules tools check demo vm lint bench stress install clean
+.PHONY: all modules tools check check-harness demo vm lint bench stress install clean
 
 all: modules tools
 
@@ -56,6 +59,10 @@ $(OUT)/tools/%: tools/%.c $(TOOL_HDRS)
 
 check:
 	scripts/check.sh
+
+# Not part of `make check` or .ci/run: a debug-kernel VM run per canary.
+check-harness:
+	scripts/check-harness.sh $(CANARIES)
 
 demo:
 	scripts/demo.sh

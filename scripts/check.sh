@@ -6,18 +6,35 @@
 #  3. build the userspace tools and tests
 #  4. lint (checkpatch --strict, sparse)
 #  5. for the debug, then the stock kernel: boot a VM running
-#     scripts/guest/check.sh, parse its KTAP with the kernel's kunit.py,
-#     and scan the console log for kernel reports (KASAN, lockdep, WARN...)
+#     scripts/guest/check.sh, which writes its KTAP to a second serial port
+#     (out/KERNEL/ktap.log, no kernel lines in it), parse it with the
+#     kernel's kunit.py; every skip must be on the allow-list
+#     tests/allowed-skips; on the debug kernel every KUnit suite defined in
+#     kunit/*.c must have run with as many cases as it has KUNIT_CASE*()
+#     entries; scan the console log for kernel reports (KASAN, lockdep,
+#     WARN, RCU stalls...): a missing console log is a failure
 #
 # AOBJ_TESTS="name ..." runs only those userspace tests, AOBJ_TEST_TIMEOUT
-# sets their timeout (s).  Ends with "N passed, N failed", counting KUnit cases, userspace tests
-# and the harness steps above; exits non-zero if anything failed.
+# sets their timeout (s), AOBJ_VM_TIMEOUT that of a whole VM run (1800 s: a
+# debug VM needs over 900 s on a shared, loaded machine).  For quicker partial runs (scripts/check-harness.sh):
+# AOBJ_KERNELS="debug" (or "stock") boots only that kernel, AOBJ_LINT=0
+# leaves out lint; the summary then says the run was partial.
+# Ends with the skipped tests by name, the failures, and "N passed, N failed",
+# counting KUnit cases, userspace tests and the harness steps above; exits
+# non-zero if anything failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 passed=0 failed=0 skipped=0
-failures=()
+failures=() skips=() partial=()
 t_start=$(now)
+kernels=${AOBJ_KERNELS:-debug stock}
+for k in $kernels; do
+	case "$k" in debug|stock) ;; *) die "AOBJ_KERNELS: unknown kernel '$k' (want debug and/or stock)" ;; esac
+done
+[ "$kernels" = "debug stock" ] || partial+=("kernels: $kernels")
+[ "${AOBJ_LINT:-1}" != 0 ] || partial+=("no lint")
+[ -z "${AOBJ_TESTS:-}" ] || partial+=("userspace tests: $AOBJ_TESTS")
 
 # step NAME COMMAND...: run one harness step, timed, counted as one test.
 step() {
@@ -56,7 +73,7 @@ kunit_counts() {
 vm_run() {
 	local k=$1 rc=0
 	"$AOBJ_TOP/scripts/run-vm.sh" --kernel "$k" --disks 2 \
-		--log "$AOBJ_OUT/$k/check.log" \
+		--timeout "${AOBJ_VM_TIMEOUT:-1800}" --log "$AOBJ_OUT/$k/check.log" --serial2 "$AOBJ_OUT/$k/ktap.log" \
 		${AOBJ_TESTS:+--env "AOBJ_TESTS=$AOBJ_TESTS"} \
 		${AOBJ_TEST_TIMEOUT:+--env "AOBJ_TEST_TIMEOUT=$AOBJ_TEST_TIMEOUT"} \
 		-- /scripts/guest/check.sh || rc=$?
@@ -68,7 +85,11 @@ vm_run() {
 ktap_parse() {
 	local k=$1 kunit
 	kunit="$(debug_src_dir)/tools/testing/kunit/kunit.py"
-	extract_ktap "$AOBJ_OUT/$k/check.log" >"$AOBJ_OUT/$k/results.ktap"
+	if [ -f "$AOBJ_OUT/$k/ktap.log" ]; then
+		extract_ktap "$AOBJ_OUT/$k/ktap.log" >"$AOBJ_OUT/$k/results.ktap"
+	else
+		: >"$AOBJ_OUT/$k/results.ktap"
+	fi
 	python3 "$kunit" parse "$AOBJ_OUT/$k/results.ktap" >"$AOBJ_OUT/$k/kunit.txt" 2>&1 || true
 	cat "$AOBJ_OUT/$k/kunit.txt"
 	if ! kunit_counts "$AOBJ_OUT/$k/kunit.txt"; then
@@ -84,6 +105,59 @@ ktap_parse() {
 	fi
 }
 
+# ktap_names KERNEL: the failed tests by name into the failures (kunit.py
+# counted them), every skip by name into the skips; a skip not on the
+# allow-list fails this step.
+ktap_names() {
+	local k=$1 line st name why reason bad=0
+	while IFS= read -r line; do
+		st=${line%% *} line=${line#* }
+		name=${line%% # *} why=
+		[ "$name" = "$line" ] || why=${line#* # }
+		case "$st" in
+		not_ok)	failures+=("$k: $name${why:+ ($why)}") ;;
+		skip)	why=${why#SKIP} why=${why# }
+			if reason=$(skip_allowed "$k" "$name"); then
+				skips+=("$k: $name: ${why:-no reason given} (allowed: $reason)")
+			else
+				skips+=("$k: $name: ${why:-no reason given} (NOT ALLOWED)")
+				failures+=("$k: $name was skipped (${why:-no reason given}) and is not on the allow-list ${AOBJ_ALLOWED_SKIPS#"$AOBJ_TOP"/}")
+				echo "skipped, not on the allow-list: $k $name: $why"
+				bad=1
+			fi ;;
+		esac
+	done < <(ktap_results "$AOBJ_OUT/$k/results.ktap")
+	return "$bad"
+}
+
+# kunit_suites: every KUnit suite of kunit/*.c ran on the debug kernel,
+# with its number of KUNIT_CASE*() entries as plan and as results.
+kunit_suites() {
+	local ktap=$AOBJ_OUT/debug/results.ktap expected actual s n got bad=0
+	expected=$(kunit_expected)
+	if [ -z "$expected" ]; then
+		failures+=("debug: no KUnit suite found in kunit/*.c")
+		echo "no KUnit suite found in kunit/*.c"
+		return 1
+	fi
+	actual=$(ktap_suite_cases "$ktap")
+	while read -r s n; do
+		got=$(awk -v s="$s" '$1 == s { print $2, $3 }' <<<"$actual")
+		if [ -z "$got" ]; then
+			failures+=("debug: KUnit suite $s did not run: expected $n cases (aobj_test.ko missing or not loaded, or $s not in kunit_test_suites())")
+			echo "KUnit suite $s: expected $n cases, did not run"
+			bad=1
+		elif [ "$got" != "$n $n" ]; then
+			failures+=("debug: KUnit suite $s: expected $n cases (KUNIT_CASE entries in kunit/), got plan ${got% *}, ${got#* } results")
+			echo "KUnit suite $s: expected $n cases, got plan ${got% *}, ${got#* } results"
+			bad=1
+		else
+			echo "KUnit suite $s: $n cases, as expected"
+		fi
+	done <<<"$expected"
+	return "$bad"
+}
+
 # report_scan KERNEL: no kernel error report in the console log.
 report_scan() {
 	local reports
@@ -96,19 +170,26 @@ report_scan() {
 
 step "install packages" ensure_packages || die "cannot install the needed packages"
 step "debug kernel" "$AOBJ_TOP/scripts/build-debug-kernel.sh" || die "no debug kernel"
-step "W=1 build, debug kernel" "$AOBJ_TOP/scripts/build-module.sh" --werror debug -- W=1 || true
-step "W=1 build, stock kernel" "$AOBJ_TOP/scripts/build-module.sh" --werror stock -- W=1 || true
+for k in $kernels; do
+	step "W=1 build, $k kernel" "$AOBJ_TOP/scripts/build-module.sh" --werror "$k" -- W=1 || true
+done
 step "userspace tools" make -s -C "$AOBJ_TOP" tools || true
-step "lint" "$AOBJ_TOP/scripts/lint.sh" || true
-for k in debug stock; do
+[ "${AOBJ_LINT:-1}" = 0 ] || step "lint" "$AOBJ_TOP/scripts/lint.sh" || true
+for k in $kernels; do
 	step "VM run, $k kernel" vm_run "$k" || true
 	# Even after a crash: the partial KTAP shows how far the tests got.
 	printf '\n===== KTAP results, %s kernel\n' "$k"
 	ktap_parse "$k"
+	step "skips on the allow-list, $k kernel" ktap_names "$k" || true
+	[ "$k" != debug ] || step "KUnit suites and case counts" kunit_suites || true
 	step "kernel report scan, $k kernel" report_scan "$k" || true
 done
 
 printf '\n===== summary (%d s)\n' $(($(now) - t_start))
+[ "${#partial[@]}" = 0 ] || echo "PARTIAL RUN: $(printf '%s; ' "${partial[@]}" | sed 's/; $//')"
+for f in ${skips[@]+"${skips[@]}"}; do
+	echo "SKIPPED: $f"
+done
 for f in ${failures[@]+"${failures[@]}"}; do
 	echo "FAILED: $f"
 done

@@ -128,21 +128,126 @@ qemu_accel_args() {
 }
 
 # kernel_report_lines LOG: print the console lines of LOG that are kernel
-# error reports (KASAN, lockdep, kmemleak, WARN, BUG, oops, hung task, ...).
-# Only kernel lines, recognised by their printk timestamp, are considered,
-# so test output that merely mentions a "WARNING:" does not count; boot
-# banners that name KASAN/kmemleak/lockdep do not match any pattern.
-AOBJ_REPORT_RE='BUG:|WARNING:|Oops|general protection fault|kernel BUG at|Kernel panic|Call Trace:|={60,}|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|unreferenced object|blocked for more than|KFENCE: |UBSAN: |soft lockup|hard LOCKUP|self-detected stall|rcu_preempt detected stalls|list_(add|del) corruption|Bad page state|sleeping function called from invalid context'
+# error reports (KASAN, lockdep, kmemleak, WARN, BUG, oops, hung task, RCU
+# stalls of every flavour, ...).  Only kernel lines, recognised by their
+# printk timestamp (and PRINTK_CALLER's "[  T123]"/"[    C1]" after it, if any)
+# anywhere in the line (a kernel line may continue unfinished test output),
+# are considered, so test output that merely mentions a "WARNING:" does not
+# count; boot banners that name KASAN/kmemleak/lockdep match no pattern.
+# A log that is missing, empty or has no timestamped kernel line cannot be
+# scanned: that is reported as a line of its own (AOBJ-SCAN: ...).
+AOBJ_KLINE_RE='\[ *[0-9]+\.[0-9]{6}\](\[ *[TC][0-9]+\])? '
+AOBJ_REPORT_RE='BUG:|WARNING:|Oops|general protection fault|kernel BUG at|Kernel panic|Call Trace:|={60,}|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|unreferenced object|blocked for more than|KFENCE: |UBSAN: |soft lockup|hard LOCKUP|self-detected stall|detected (expedited )?stalls|rcu_tasks[a-z_]* detected|list_(add|del) corruption|Bad page state|sleeping function called from invalid context'
 kernel_report_lines() {
-	tr -d '\r' <"$1" | grep -aE '\[ *[0-9]+\.[0-9]{6}\] ' |
+	if [ ! -s "$1" ]; then
+		echo "AOBJ-SCAN: console log $1 is missing or empty"
+		return 0
+	fi
+	# Not "tr | grep -q": with pipefail, tr's SIGPIPE when grep -q stops
+	# early would fail the test.
+	if ! grep -aqE "$AOBJ_KLINE_RE" "$1"; then
+		echo "AOBJ-SCAN: no timestamped kernel line in $1 (printk.time off?)"
+		return 0
+	fi
+	tr -d '\r' <"$1" | grep -aE "$AOBJ_KLINE_RE" |
 		grep -aE "$AOBJ_REPORT_RE" || true
 }
 
-# extract_ktap LOG: the KTAP document the guest printed between the
-# AOBJ-KTAP-BEGIN/END markers, without interleaved kernel log lines.
+# extract_ktap FILE: the KTAP document the guest printed between the
+# AOBJ-KTAP-BEGIN/END markers (check.sh has it written to a serial port of
+# its own, where kernel lines cannot interleave; kernel lines are dropped
+# anyway, for a document taken from a console log).
 extract_ktap() {
 	tr -d '\r' <"$1" | sed -n '/^AOBJ-KTAP-BEGIN$/,/^AOBJ-KTAP-END$/p' |
-		grep -av -e '^AOBJ-KTAP-' -e '^\[ *[0-9]*\.[0-9]*\] ' || true
+		grep -av -e '^AOBJ-KTAP-' -e "$AOBJ_KLINE_RE" || true
+}
+
+# ktap_results KTAP: one line per test result of the document:
+# "STATUS NAME[ # DIRECTIVE]", STATUS ok, not_ok or skip, NAME the test's
+# path (suite.case[.param]).  A suite's own line is left out (its cases
+# are listed).
+ktap_results() {
+	awk '
+	function indent(l) { match(l, /^ */); return RLENGTH }
+	/^ *# Subtest: / {
+		d = indent($0); sub(/^ *# Subtest: /, ""); name[d] = $0; next
+	}
+	/^ *(not )?ok [0-9]+ / {
+		d = indent($0); line = substr($0, d + 1)
+		if (d == 0)
+			next
+		st = "ok"
+		if (line ~ /^not ok/) { st = "not_ok"; sub(/^not ok [0-9]+ /, "", line) }
+		else sub(/^ok [0-9]+ /, "", line)
+		dir = ""
+		if (match(line, / # /)) { dir = substr(line, RSTART + 3); line = substr(line, 1, RSTART - 1) }
+		if (st == "ok" && dir ~ /^SKIP/) st = "skip"
+		sub(/^- /, "", line)
+		path = ""
+		for (i = 4; i < d; i += 4) path = path name[i] "."
+		path = path name[d] "." line
+		print st, path (dir != "" ? " # " dir : "")
+	}' "$1"
+}
+
+# ktap_suite_cases KTAP: "SUITE PLAN RESULTS" for every top-level suite of
+# the document: its "1..N" plan and the number of its case result lines.
+ktap_suite_cases() {
+	awk '
+	/^    # Subtest: / { s = $3; plan[s] = "none"; n[s] = 0; order[++k] = s; next }
+	/^    1\.\.[0-9]+/ { if (s != "") { plan[s] = substr($1, 4) }; next }
+	/^    (not )?ok [0-9]+ / { if (s != "") n[s]++; next }
+	/^(not )?ok [0-9]+ / { s = ""; next }
+	END { for (i = 1; i <= k; i++) print order[i], plan[order[i]], n[order[i]] }
+	' "$1"
+}
+
+# kunit_expected: "SUITE CASES" for every KUnit suite defined in kunit/*.c:
+# each "struct kunit_suite" with its .name and the number of KUNIT_CASE*()
+# entries in its .test_cases array.  A developer adding a case or a suite
+# has nothing to update; a suite that stops running (dropped from
+# kunit_test_suites(), not built, not loaded) is still expected.
+kunit_expected() {
+	local f
+	for f in "$AOBJ_TOP"/kunit/*.c; do
+		[ -f "$f" ] || continue
+		awk '
+		/struct kunit_case [A-Za-z0-9_]+ *\[\] *=/ {
+			match($0, /struct kunit_case [A-Za-z0-9_]+/)
+			arr = substr($0, RSTART + 18, RLENGTH - 18); cases[arr] = 0; next
+		}
+		arr != "" {
+			line = $0
+			while (match(line, /KUNIT_CASE[A-Z_]*\(/)) {
+				cases[arr]++; line = substr(line, RSTART + RLENGTH)
+			}
+			if ($0 ~ /^};/) arr = ""
+			next
+		}
+		/struct kunit_suite [A-Za-z0-9_]+ *=/ { insuite = 1; sname = ""; sarr = ""; next }
+		insuite && /\.name *=/ { match($0, /"[^"]*"/); sname = substr($0, RSTART + 1, RLENGTH - 2) }
+		insuite && /\.test_cases *=/ { sarr = $0; sub(/.*\.test_cases *= */, "", sarr); sub(/[ ,].*/, "", sarr) }
+		insuite && /^};/ { insuite = 0; if (sname != "") print sname, (sarr in cases ? cases[sarr] : "?") }
+		' "$f"
+	done
+}
+
+# skip_allowed KERNEL NAME: is the skipped test NAME on KERNEL in the
+# allow-list tests/allowed-skips ("KERNEL NAME-GLOB REASON..." lines,
+# KERNEL stock, debug or "*")?  Prints the reason if so.
+AOBJ_ALLOWED_SKIPS=$AOBJ_TOP/tests/allowed-skips
+skip_allowed() {
+	local k n reason
+	[ -f "$AOBJ_ALLOWED_SKIPS" ] || return 1
+	while read -r k n reason; do
+		case "$k" in ''|'#'*) continue ;; esac
+		# shellcheck disable=SC2053
+		if [[ "$1" == $k && "$2" == $n ]]; then
+			echo "${reason:-allowed}"
+			return 0
+		fi
+	done <"$AOBJ_ALLOWED_SKIPS"
+	return 1
 }
 
 # now: seconds since the epoch, for step timings.

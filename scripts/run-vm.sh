@@ -2,14 +2,17 @@
 # Boot a 6.12 kernel in QEMU with the aobj initramfs and run one command.
 #
 #   run-vm.sh [--kernel stock|debug] [--mem SIZE] [--disk-mb N] [--disks K]
-#             [--timeout SECONDS] [--log FILE] [--env NAME=VALUE]...
-#             [--interactive] -- COMMAND [ARG...]
+#             [--timeout SECONDS] [--log FILE] [--serial2 FILE]
+#             [--env NAME=VALUE]... [--interactive] -- COMMAND [ARG...]
 #
 # COMMAND runs in the guest under busybox sh (cwd /tmp) with AOBJ_KERNEL,
 # AOBJ_DISKS (the raw virtio-blk disks for aobj's swap: /dev/vda ...; one
 # more, read-only, holds fio/stress-ng/memtester, see mkinitramfs.sh) and the
 # --env variables set.  The serial console goes to stdout and to the log
-# (default out/KERNEL/console.log).  Exit status: the guest command's, taken
+# (default out/KERNEL/console.log).  --serial2 FILE adds a second 8250 port
+# (the guest's /dev/ttyS1, named in AOBJ_KTAP_DEV) whose output goes to FILE:
+# it is not a kernel console, so no kernel line lands in what the guest
+# writes there.  Exit status: the guest command's, taken
 # from the AOBJ-EXIT-STATUS marker; 124 if the timeout expired (QEMU is
 # killed), 125 if the guest died without the marker (panic, oops, crash).
 # The modules (out/KERNEL/*.ko) and tools (out/tools) must be built already.
@@ -21,7 +24,7 @@ usage() {
 	exit 2
 }
 
-kernel=stock mem=512M disk_mb=256 disks=1 timeout=900 logfile= interactive=0
+kernel=stock mem=512M disk_mb=256 disks=1 timeout=900 logfile= interactive=0 serial2=
 envs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--disks)	disks=${2:?}; shift ;;
 	--timeout)	timeout=${2:?}; shift ;;
 	--log)		logfile=${2:?}; shift ;;
+	--serial2)	serial2=${2:?}; shift ;;
 	--env)		envs+=("${2:?}"); shift ;;
 	--interactive)	interactive=1 ;;
 	--)		shift; break ;;
@@ -77,6 +81,7 @@ disk_args+=(-drive "file=$vmdir/extras.img,format=raw,if=virtio,readonly=on")
 	echo "AOBJ_EXTRAS_DEV=/dev/vd${letters:disks:1}"
 	echo "AOBJ_DISKS='${disk_names[*]}'"
 	echo "AOBJ_DISK_MB=$disk_mb"
+	[ -z "$serial2" ] || echo "AOBJ_KTAP_DEV=/dev/ttyS1"
 	for e in ${envs[@]+"${envs[@]}"}; do
 		echo "${e%%=*}=$(shquote "${e#*=}")"
 	done
@@ -101,6 +106,14 @@ accel=($(qemu_accel_args))
 qemu=(qemu-system-x86_64 -nographic -no-reboot -nic none "${accel[@]}" -smp 2 -m "$mem"
 	-kernel "$(kernel_image "$kernel")" -initrd "$initrd" -append "$cmdline"
 	"${disk_args[@]}")
+if [ -n "$serial2" ]; then
+	# COM2 (0x2f8, IRQ 3): ttyS1 on both kernels (8250 built in, 4 ports).
+	# Naming one serial port drops -nographic's default ttyS0 on stdio
+	# (multiplexed with the monitor): name both.
+	mkdir -p "$(dirname "$serial2")"
+	: >"$serial2"
+	qemu+=(-serial mon:stdio -serial "file:$serial2")
+fi
 log "booting $kernel kernel ($(kernel_release "$kernel"), ${accel[*]}, $mem, $disks x ${disk_mb}M disk), log: $logfile"
 
 start=$(now)

@@ -10,12 +10,16 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 
 A=/tools/aobjctl
-[ -x "$A" ] || { echo "1..0 # SKIP $A missing"; exit 77; }
 [ -e /sys/module/aobj/refcnt ] || { echo "1..0 # SKIP aobj is not a loaded module"; exit 77; }
+[ -x "$A" ] || { echo "Bail out! $A missing"; exit 1; }
+[ -e /dev/aobj ] || { echo "Bail out! /dev/aobj missing although aobj is loaded"; exit 1; }
 
 refcnt0=$(cat /sys/module/aobj/refcnt)
-set -- $("$A" create 1M) || { echo "Bail out! create failed"; exit 1; }
+# Not "set -- $(...) || ...": set's status is 0 whatever create did.
+created=$("$A" create 1M) || { echo "Bail out! create failed: $created"; exit 1; }
+set -- $created
 id=$1 node=$2
+[ -c "$node" ] || { echo "Bail out! create printed '$created', no node"; exit 1; }
 
 exec 3<>"$node"
 refcnt=$(cat /sys/module/aobj/refcnt)

@@ -10,6 +10,10 @@
 # one KTAP document between the lines AOBJ-KTAP-BEGIN and AOBJ-KTAP-END:
 # the KUnit suites from /sys/kernel/debug/kunit/*/results, then a suite
 # "aobj_user" for the rest.  Exit status 0 iff everything passed.
+# The KTAP document goes to $AOBJ_KTAP_DEV when set (run-vm.sh --serial2:
+# the second serial port, /dev/ttyS1, where no kernel line can land in the
+# middle of a result line), else to stdout; progress goes to the console.
+# On the debug kernel a missing aobj_test.ko is a failure.
 . /scripts/guest/lib.sh
 
 timeout=${AOBJ_TEST_TIMEOUT:-300}
@@ -33,6 +37,9 @@ aobj_load >"$work/insmod_aobj" 2>&1 || insmod_rc=1
 [ "$insmod_rc" = 0 ] || cat "$work/insmod_aobj"
 
 kunit_rc=skip
+[ "$debug" = 1 ] && [ "$insmod_rc" = 0 ] && [ ! -f "$AOBJ_MODDIR/aobj_test.ko" ] &&
+	echo "AOBJ: $AOBJ_MODDIR/aobj_test.ko is missing from the initramfs" >"$work/kunit_module" &&
+	kunit_rc=1
 # suites: names of the registered KUnit suites, space-separated.
 suites() {
 	for d in "$kunitfs"/*/; do
@@ -64,6 +71,18 @@ done
 ntests=$(echo $tests | wc -w)
 nuser=$((ntests + 3))            # insmod_aobj, aobj_test_module, tests, rmmod_aobj
 [ "$debug" = 1 ] && nuser=$((nuser + 1))   # kmemleak
+
+# fd 4: the console, for progress; stdout from here on: the KTAP document.
+exec 4>&1
+if [ -n "${AOBJ_KTAP_DEV:-}" ]; then
+	if [ -c "$AOBJ_KTAP_DEV" ] && exec >"$AOBJ_KTAP_DEV"; then
+		stty -F "$AOBJ_KTAP_DEV" raw -echo 2>/dev/null
+		echo "AOBJ: KTAP results go to $AOBJ_KTAP_DEV" >&4
+	else
+		echo "AOBJ: cannot write KTAP to $AOBJ_KTAP_DEV: no results" >&4
+		exit 1
+	fi
+fi
 
 echo "AOBJ-KTAP-BEGIN"
 echo "KTAP version 1"
@@ -121,6 +140,7 @@ for t in $tests; do
 		continue
 	fi
 	echo "    # aobj_user: running $name"
+	echo "AOBJ: running $name" >&4
 	dir=$(mktemp -d)
 	case "$t" in
 	*.sh)	(cd "$dir" && timeout -s KILL "$timeout" sh "$t") >"$out" 2>&1 </dev/null ;;
@@ -170,5 +190,8 @@ else
 	echo "not ok $((nsuites + 1)) aobj_user"
 fi
 echo "AOBJ-KTAP-END"
+# Back to the console: closing the serial port waits for its output.
+exec >&4 4>&-
+echo "AOBJ: results: $([ "$failed" = 0 ] && echo pass || echo FAIL)"
 rm -rf "$work"
 exit $failed

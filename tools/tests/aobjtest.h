@@ -53,6 +53,7 @@
 #define T_STATS		"/sys/class/misc/aobj/stats/"
 #define T_PARAMS	"/sys/module/aobj/parameters/"
 #define T_CLASS		"/sys/class/aobj/"
+#define T_MODULE	"/sys/module/aobj"
 
 T_API const char *t_name = "test";
 T_API int t_count, t_failed;
@@ -278,8 +279,9 @@ T_API void t_fatal_signal(int sig)
 }
 
 /*
- * t_init: call first.  Skips (77) unless /dev/aobj is there; with
- * @need_root, unless running as root.  @timeout: seconds before giving up.
+ * t_init: call first.  Skips (77) if aobj is not loaded (no /dev/aobj and
+ * no /sys/module/aobj), fails if it is loaded but /dev/aobj is missing;
+ * with @need_root, skips unless running as root.  @timeout: seconds before giving up.
  */
 T_API void t_init(const char *name, bool need_root, unsigned int timeout)
 {
@@ -292,8 +294,13 @@ T_API void t_init(const char *name, bool need_root, unsigned int timeout)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	t_pagesize = sysconf(_SC_PAGESIZE);
 	t_main_pid = getpid();
-	if (access(T_CTL, F_OK))
-		t_skip("%s is missing (module not loaded?)", T_CTL);
+	/* Without the module, skip; with it, a missing node is a failure. */
+	if (access(T_CTL, F_OK)) {
+		if (!access(T_MODULE, F_OK))
+			t_bail("%s is missing although aobj is loaded (%s)",
+			       T_CTL, T_MODULE);
+		t_skip("%s is missing (module not loaded)", T_CTL);
+	}
 	if (need_root && geteuid())
 		t_skip("needs root");
 	memset(&sa, 0, sizeof(sa));
@@ -390,6 +397,25 @@ T_API int t_stat(int fd, struct aobj_info *info)
 		return -1;
 	*info = s.info;
 	return 0;
+}
+
+/*
+ * T_STAT(fd, info): STAT that counts as a failed check when it fails, so
+ * that "if (T_STAT(fd, &info)) T_EQ(info.x, ...)" never drops the checks
+ * silently.  True if STAT worked.
+ */
+#define T_STAT(fd, info)	t_stat_check(fd, info, __LINE__)
+
+T_API bool t_stat_check(int fd, struct aobj_info *info, int line)
+{
+	int err;
+
+	if (!t_stat(fd, info))
+		return true;
+	err = errno;
+	t_check(false, "STAT at %s line %d", t_name, line);
+	t_diag("expected success, got %s", errno_name(err));
+	return false;
 }
 
 T_API int t_flush(int fd, uint32_t flags, uint64_t offset, uint64_t length)

@@ -99,12 +99,12 @@ int main(void)
 	if (p == MAP_FAILED)
 		t_bail("mmap: %s", strerror(errno));
 	t_check(true, "mmap MAP_SHARED of the whole object");
-	if (!t_stat(fd, &info))
+	if (T_STAT(fd, &info))
 		T_EQ(info.refs, 3, "STAT refs: creation + fd + mapping");
 	bad = t_first_nonzero(p, OBJ_SIZE);
 	if (!t_check(bad < 0, "fresh object reads as zeros"))
 		t_diag("byte %zd is %#x", bad, p[bad]);
-	if (!t_stat(fd, &info))
+	if (T_STAT(fd, &info))
 		T_EQ(info.resident, pages, "reading every page made it resident");
 	t_check(t_gstat("faults_zero") >= zero0 + (long long)pages,
 		"faults_zero grew by at least the page count");
@@ -120,7 +120,7 @@ int main(void)
 	     "pattern reads back through a second mapping");
 	T_EQ(t_verify(p, OBJ_SIZE, 1, 0, &bad), 0,
 	     "pattern reads back through the first mapping");
-	if (!t_stat(fd, &info))
+	if (T_STAT(fd, &info))
 		T_EQ(info.refs, 4, "STAT refs with two mappings");
 	check_sysfs(id, OBJ_SIZE, pages, 4, 0, "mapped twice");
 
@@ -194,7 +194,7 @@ int main(void)
 	check_node(id2, 0640, "mode 0640");
 	check_sysfs(id2, t_pagesize, 0, 1, 1, "noswap 1-byte object");
 	fd2 = t_open_or_bail(id2, O_RDWR);
-	if (!t_stat(fd2, &info)) {
+	if (T_STAT(fd2, &info)) {
 		T_EQ(info.flags, AOBJ_INFO_NOSWAP, "STAT flags: NOSWAP");
 		T_EQ(info.length, t_pagesize, "1 byte rounds up to a page");
 		T_EQ(info.mode, 0640, "STAT mode 0640");
@@ -206,7 +206,7 @@ int main(void)
 		T_EQ(q[t_pagesize - 1], 0x5a, "write/read of the one page");
 		munmap(q, t_pagesize);
 	}
-	if (!t_stat(fd2, &info))
+	if (T_STAT(fd2, &info))
 		T_EQ(info.resident, touched, "one page resident");
 	close(fd2);
 	t_check(id2 != id, "ids are distinct");

@@ -95,7 +95,7 @@ static void detach_mapped(void)
 	/* munmap first: the fd still holds it. */
 	munmap(p, OBJ_SIZE);
 	T_EQ(t_gstat("objects"), objects0 + 1, "object alive while the fd is open");
-	if (!t_stat(fd, &info))
+	if (T_STAT(fd, &info))
 		T_EQ(info.refs, 1, "STAT refs: the fd only");
 	close(fd);
 	T_EQ(t_gstat("objects"), objects0, "objects counter back to start");

@@ -34,8 +34,13 @@ static void *churn(void *arg)
 			continue;	/* leaks one object; the test fails */
 		}
 		p = t_map(fd, 4 * t_pagesize, PROT_READ | PROT_WRITE);
-		if (p != MAP_FAILED)
+		if (p != MAP_FAILED) {
 			p[0] = 1;
+		} else {
+			if (!churn_errors)
+				t_diag("mmap: %s", errno_name(errno));
+			__sync_fetch_and_add(&churn_errors, 1);
+		}
 		if (t_detach_fd(fd))
 			__sync_fetch_and_add(&churn_errors, 1);
 		close(fd);

@@ -147,14 +147,14 @@ static void part_inherit(unsigned int id)
 	if (p == MAP_FAILED)
 		t_bail("mmap: %s", strerror(errno));
 	t_fill(p, obj_size, 4);
-	if (!t_stat(fd, &info))
+	if (T_STAT(fd, &info))
 		refs = info.refs;
 	T_EQ(refs, 3, "refs before fork: creation + fd + mapping");
 	pid = t_fork();
 	if (!pid) {
 		n = t_verify(p, obj_size, 4, 0, &bad);
 		t_check(n == 0, "inherited mapping shows the parent's data");
-		if (!t_stat(fd, &info))
+		if (T_STAT(fd, &info))
 			t_check(info.refs == refs + 1,
 				"child's copy of the mapping holds a reference "
 				"(refs %u, expected %u)", info.refs, refs + 1);
@@ -167,7 +167,7 @@ static void part_inherit(unsigned int id)
 			"inherited mapping");
 	if (n)
 		t_diag("%zu bad words, first at byte %zd", n, bad);
-	if (!t_stat(fd, &info))
+	if (T_STAT(fd, &info))
 		T_EQ(info.refs, refs, "refs back after the child exits");
 	munmap(p, obj_size);
 	close(fd);
@@ -275,7 +275,7 @@ static void part_first_touch(unsigned int id)
 		bad = run_writers(p, 0, round, start, done);
 		T_EQ(bad, 0, "first touch round %u: parent sees every writer's "
 			     "byte on every page", round);
-		if (!t_stat(fd, &info))
+		if (T_STAT(fd, &info))
 			T_EQ(info.resident, pages,
 			     "first touch round %u: each page resident once",
 			     round);

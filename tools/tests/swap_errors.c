@@ -83,7 +83,7 @@ static void read_errors(void)
 	v = sw_wait_resident(256, 10000);
 	if (!t_check(v <= 256, "limit 1 MiB: pages evicted"))
 		t_diag("expected <= 256 resident, got %lld", v);
-	if (!t_stat(fd, &info) && info.resident > 256)
+	if (T_STAT(fd, &info) && info.resident > 256)
 		t_diag("object resident %llu", (unsigned long long)info.resident);
 
 	for (i = 0; i < NBAD; i++)
@@ -130,7 +130,8 @@ static void read_errors(void)
 	T_EQ(sw_write(map + bad_pages[3] * 4096, 1), -1,
 	     "bad page %zu: SIGBUS on write too", bad_pages[3]);
 	T_EQ(t_gstat("io_errors") - io0, 0, "no I/O on a page already known bad");
-	if (!t_stat(fd, &info) && sw_swapdev(NB_PATH, &e))
+	if (T_STAT(fd, &info) &&
+	    t_check(sw_swapdev(NB_PATH, &e), "%s is in SWAPS", NB_PATH))
 		T_EQ(info.swapped, e.used - e.bad,
 		     "STAT swapped = slots in use on %s, the bad ones left out", NB_PATH);
 
@@ -261,7 +262,7 @@ static void write_errors(void)
 			     "SWAPS lists the retired slots"))
 			t_diag("expected %lld, got %llu", v, (unsigned long long)e.bad);
 	}
-	if (!t_stat(fd, &info)) {
+	if (T_STAT(fd, &info)) {
 		T_EQ(info.resident, npages, "write failure: data stays resident");
 		T_EQ(info.swapped, 0, "write failure: no swap copy recorded");
 	}

@@ -69,7 +69,7 @@ int main(void)
 		T_EQ(v, 0, "NOSWAP: sysfs swapped 0");
 	if (!t_ostat(nid, "noswap", &v))
 		T_EQ(v, 1, "NOSWAP: sysfs noswap 1");
-	if (!t_stat(nfd, &info)) {
+	if (T_STAT(nfd, &info)) {
 		T_EQ(info.swapped, 0, "NOSWAP: STAT swapped 0");
 		T_EQ(info.resident, filled, "NOSWAP: STAT resident = pages faulted in");
 	}
@@ -89,7 +89,7 @@ int main(void)
 	err = t_flush(nfd, AOBJ_FLUSH_CLEAN, 0, 0);
 	t_check_errno(err, errno, 0, "FLUSH CLEAN of a NOSWAP object");
 	T_EQ(t_gstat("pageouts") - po0, 0, "FLUSH CLEAN of NOSWAP: no pageout");
-	if (!t_stat(nfd, &info)) {
+	if (T_STAT(nfd, &info)) {
 		T_EQ(info.swapped, 0, "FLUSH CLEAN of NOSWAP: STAT swapped 0");
 		T_EQ(info.resident, filled, "FLUSH CLEAN of NOSWAP: still resident");
 	}
@@ -125,7 +125,7 @@ int main(void)
 	err = t_flush(fd, AOBJ_FLUSH_CLEAN, 0, 0);
 	t_check_errno(err, errno, 0, "FLUSH CLEAN of %d dirty pages", CLEAN_PAGES);
 	T_EQ(t_gstat("pageouts") - po0, CLEAN_PAGES, "FLUSH CLEAN: pageouts rise by the dirty pages");
-	if (!t_stat(fd, &info)) {
+	if (T_STAT(fd, &info)) {
 		T_EQ(info.resident, CLEAN_PAGES, "FLUSH CLEAN: pages stay resident");
 		T_EQ(info.swapped, CLEAN_PAGES, "FLUSH CLEAN: every page has a swap copy");
 	}

@@ -74,7 +74,7 @@ int main(void)
 	res = t_gstat("resident_pages");
 	if (!t_check(res <= limit_pages + SLACK, "resident pages within the limit"))
 		t_diag("expected <= %lld, got %lld", limit_pages + SLACK, res);
-	if (!t_stat(fd, &info)) {
+	if (T_STAT(fd, &info)) {
 		if (!t_check(info.swapped > 0 && info.resident <= (uint64_t)limit_pages + SLACK,
 			     "STAT: swapped > 0, resident within the limit"))
 			t_diag("got swapped %llu, resident %llu (limit %lld)",
@@ -146,7 +146,7 @@ int main(void)
 	t_check_errno(err, errno, 0, "FLUSH FREE of the whole object");
 	v = t_gstat("swpgonly");
 	T_EQ(v, sw0, "swpgonly back to where it was after FREE");
-	if (!t_stat(fd, &info)) {
+	if (T_STAT(fd, &info)) {
 		T_EQ(info.swapped, 0, "STAT swapped 0 after FREE");
 		T_EQ(info.resident, 0, "STAT resident 0 after FREE");
 	}

@@ -231,7 +231,7 @@ int main(void)
 	v = t_gstat("pageouts") - po;
 	if (!t_check(v > 0, "%s still takes pageouts", lo))
 		t_diag("expected > 0, got %lld", v);
-	if (!t_stat(fd, &info) &&
+	if (T_STAT(fd, &info) &&
 	    !t_check(info.swapped > 0, "STAT: pages still swapped"))
 		t_diag("expected > 0, got %llu", (unsigned long long)info.swapped);
 
@@ -246,7 +246,7 @@ int main(void)
 		T_EQ(lost, 0, "SWAPOFF %s: lost 0", lo);
 	busy_stop(&b, "SWAPOFF of the last device");
 	T_EQ(sw_swaps(ents, 8), 0, "SWAPS lists no device");
-	if (!t_stat(fd, &info)) {
+	if (T_STAT(fd, &info)) {
 		T_EQ(info.swapped, 0, "STAT swapped 0");
 		T_EQ(info.resident, npages, "STAT: every page resident");
 	}
