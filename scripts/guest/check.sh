@@ -148,6 +148,11 @@ for t in $tests; do
 	esac
 	rc=$?
 	rm -rf "$dir"
+	# A failed or killed test must not make the ones after it fail too.
+	case "$rc" in
+	0|77)	;;
+	*)	aobj_reset >>"$out" 2>&1 ;;
+	esac
 	case "$rc" in
 	0)	result "$name" ok "$out" ;;
 	77)	result "$name" skip "$out" "skipped by the test" ;;

@@ -20,3 +20,18 @@ aobj_load() {
 aobj_unload() {
 	rmmod aobj || { echo "AOBJ: rmmod aobj FAILED" >&2; return 1; }
 }
+
+# aobj_reset: after a test that failed or was killed, undo what it may have
+# left behind (objects, swap devices, the resident limit), so that the
+# tests after it start from a clean module.  Prints what it undid.
+aobj_reset() {
+	local id dev
+	[ -e /dev/aobj ] || return 0
+	echo 0 >/sys/module/aobj/parameters/max_resident_mb 2>/dev/null
+	for id in $(/tools/aobjctl list --noheadings 2>/dev/null | awk '{print $1}'); do
+		/tools/aobjctl detach "$id" >/dev/null 2>&1 && echo "AOBJ: reset: detached object $id"
+	done
+	for dev in $(/tools/aobjctl swaps --noheadings 2>/dev/null | awk '{print $1}'); do
+		/tools/aobjctl swapoff "$dev" >/dev/null 2>&1 && echo "AOBJ: reset: swapped off $dev"
+	done
+}
