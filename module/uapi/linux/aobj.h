@@ -210,25 +210,34 @@ struct aobj_swaps {
 	__aligned_u64 entries;
 };
 
-/* struct aobj_pagemap_run.state */
-#define AOBJ_PAGE_NONE		0	/* never written, or freed: reads as zeros */
-#define AOBJ_PAGE_CLEAN		1	/* resident, dirty flag clear */
-#define AOBJ_PAGE_DIRTY		2	/* resident, dirty flag set */
-#define AOBJ_PAGE_SWAPPED	3	/* only in a swap slot */
-#define AOBJ_PAGE_BAD		4	/* swap copy lost (read error or device
-					 * gone): fails with EIO/SIGBUS until
-					 * freed */
+/*
+ * struct aobj_pagemap_run.state:
+ * NONE: never written, or freed: reads as zeros
+ * CLEAN, DIRTY: resident, dirty flag clear or set
+ * SWAPPED: only in a swap slot
+ * BAD: swap copy lost (read error or device gone): EIO/SIGBUS until freed
+ */
+#define AOBJ_PAGE_NONE		0
+#define AOBJ_PAGE_CLEAN		1
+#define AOBJ_PAGE_DIRTY		2
+#define AOBJ_PAGE_SWAPPED	3
+#define AOBJ_PAGE_BAD		4
 
-/* struct aobj_pagemap_run.flags, for resident pages */
-#define AOBJ_PAGE_MAPPED	0x01	/* mapped by some process; writes through
-					 * a mapping reach the dirty flag only
-					 * when the mapping is revoked (pageout,
-					 * CLEAN, munmap) */
-#define AOBJ_PAGE_LOCKED	0x02	/* page lock held: a fault, I/O or
-					 * pageout is under way */
-#define AOBJ_PAGE_PINNED	0x04	/* maybe pinned for DMA (pin_user_pages) */
-#define AOBJ_PAGE_MLOCKED	0x08	/* in an mlock()ed mapping */
-#define AOBJ_PAGE_SWAPCOPY	0x10	/* a swap slot holds a copy as well */
+/*
+ * struct aobj_pagemap_run.flags, for resident pages:
+ * MAPPED: mapped by some process.  A write fault dirties the page; later
+ *	stores through the same mapping reach the dirty flag when the mapping
+ *	is revoked (pageout, CLEAN, FREE, munmap)
+ * LOCKED: page lock held: a fault, I/O or pageout is under way
+ * PINNED: maybe pinned for DMA (pin_user_pages)
+ * MLOCKED: in an mlock()ed mapping
+ * SWAPCOPY: a swap slot holds a copy as well
+ */
+#define AOBJ_PAGE_MAPPED	0x01
+#define AOBJ_PAGE_LOCKED	0x02
+#define AOBJ_PAGE_PINNED	0x04
+#define AOBJ_PAGE_MLOCKED	0x08
+#define AOBJ_PAGE_SWAPCOPY	0x10
 
 /**
  * struct aobj_pagemap_run - AOBJ_IOC_PAGEMAP: consecutive pages in one state
@@ -281,7 +290,7 @@ struct aobj_pagemap {
 };
 
 /* Most non-hole pages one AOBJ_IOC_PAGEMAP call looks at (4 GiB). */
-#define AOBJ_PAGEMAP_MAX_PAGES	(1U << 20)
+#define AOBJ_PAGEMAP_MAX_PAGES	1048576
 
 enum {
 	AOBJ_CMD_BASE = 0x80,
