@@ -118,12 +118,12 @@ run 0 "top --once --interval 0.3" top --once --interval 0.3 && {
 	expect "$out" '^DEVICE +MAJ:MIN +SIZE +USED +BAD +READ/s +WRITE/s$' "devices header"
 }
 # Faults while dd writes an object in the background.
-set -- $("$A" create 64M) || { echo "Bail out! create failed"; exit 1; }
+set -- $("$A" create 8M) || { echo "Bail out! create failed"; exit 1; }
 ids="$ids $1"
 (
 	i=0
 	while [ $i -lt 200 ]; do
-		dd if=/dev/zero of="$2" bs=1M count=64 conv=notrunc 2>/dev/null
+		dd if=/dev/zero of="$2" bs=1M count=8 conv=notrunc 2>/dev/null
 		"$A" flush "$1" --free >/dev/null 2>&1
 		i=$((i + 1))
 	done
@@ -132,7 +132,7 @@ bgpid=$!
 run 0 "top --once while dd writes" top --once --interval 1 && {
 	show "$out"
 	expect "$out" '^faults/s [1-9][0-9]* \(resident [0-9]+, zero [1-9]' "zero-fill faults per second from dd's writes"
-	expect "$out" "^$1 +[^ ]+ +64M " "the busy object's row"
+	expect "$out" "^$1 +[^ ]+ +8M " "the busy object's row"
 }
 kill "$bgpid" 2>/dev/null
 wait "$bgpid" 2>/dev/null
@@ -149,10 +149,10 @@ if [ -n "${1:-}" ] && "$A" swapon "$1" 2>/dev/null; then
 	swapped=$dev
 	limit=$(cat /sys/module/aobj/parameters/max_resident_mb)
 	echo 4 >/sys/module/aobj/parameters/max_resident_mb
-	set -- $("$A" create 16M) || { echo "Bail out! create failed"; exit 1; }
+	set -- $("$A" create 8M) || { echo "Bail out! create failed"; exit 1; }
 	ids="$ids $1"
 	sid=$1
-	dd if=/dev/urandom of="$2" bs=1M count=16 conv=notrunc 2>/dev/null
+	dd if=/dev/zero of="$2" bs=1M count=8 conv=notrunc 2>/dev/null
 	run 0 "map of an object mostly swapped out" map "$sid" --width 64 && {
 		show "$out"
 		expect "$out" '^ +0 [sDc]*s[sDc]*$' "the map shows swapped cells"

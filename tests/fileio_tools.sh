@@ -4,7 +4,7 @@
 # guest's cp has it, and fio with psync, libaio (O_DIRECT) and io_uring
 # writing with verify, then verify-only, then verify-only after a byte was
 # changed behind fio's back (which must fail), and with a disk in
-# AOBJ_DISKS, fio libaio through swap.
+# AOBJ_DISKS, fio libaio through swap (sizes kept small for the debug kernel).
 # Runs under busybox sh.  Exit: 0 pass, 1 fail, 77 skip.
 
 n=0 failed=0 ids=
@@ -86,12 +86,12 @@ else
 fi
 
 # ---- fio ----
-# fio_run NAME ARGS...: fio on $obj over 8 MiB, 4 KiB random writes with
+# fio_run NAME ARGS...: fio on $obj over 2 MiB, 4 KiB random writes with
 # crc32c verify; $tmp/fio.out has the output.
 fio_run() {
 	name=$1
 	shift
-	fio --name="$name" --filename="$obj" --size=8M --bs=4k --rw=randwrite \
+	fio --name="$name" --filename="$obj" --size=2M --bs=4k --rw=randwrite \
 		--verify=crc32c --verify_fatal=1 --do_verify=1 \
 		--randrepeat=1 --norandommap=0 "$@" >"$tmp/fio.out" 2>&1
 }
@@ -106,11 +106,11 @@ fio_check() {
 	fi
 }
 
-mkobj 8M
+mkobj 2M
 fio_check "fio psync randwrite + verify" psync --ioengine=psync
 fio_check "fio psync verify_only" psync --ioengine=psync --verify_only
 # A changed byte must fail the verify: the check is real.
-printf 'X' | dd of="$obj" bs=1 seek=$((3 * 1048576 + 100)) conv=notrunc 2>/dev/null
+printf 'X' | dd of="$obj" bs=1 seek=$((1048576 + 100)) conv=notrunc 2>/dev/null
 if fio_run psync --ioengine=psync --verify_only; then
 	notok "fio verify_only fails after a byte was changed"
 elif grep -qiE "verify failed|bad (magic|header)" "$tmp/fio.out"; then
@@ -120,14 +120,14 @@ else
 	head -5 "$tmp/fio.out" | while read -r l; do diag "$l"; done
 fi
 
-mkobj 8M
+mkobj 2M
 fio_check "fio libaio direct=1 iodepth=16 randwrite + verify" libaio \
 	--ioengine=libaio --direct=1 --iodepth=16
 fio_check "fio libaio verify_only" libaio --ioengine=libaio --direct=1 --iodepth=16 --verify_only
-mkobj 8M
+mkobj 2M
 fio_check "fio libaio buffered seq write + verify" libaio2 --ioengine=libaio \
 	--iodepth=4 --rw=write --bs=64k
-mkobj 8M
+mkobj 2M
 if fio --name=probe --filename="$obj" --size=64k --bs=4k --rw=read \
 	--ioengine=io_uring >"$tmp/fio.out" 2>&1; then
 	fio_check "fio io_uring randwrite + verify" uring --ioengine=io_uring --iodepth=8
@@ -142,16 +142,16 @@ if [ -n "${1:-}" ] && "$A" swapon "$1" 2>/dev/null; then
 	limit=$(cat /sys/module/aobj/parameters/max_resident_mb)
 	echo 4 >/sys/module/aobj/parameters/max_resident_mb
 	po=$(cat /sys/class/misc/aobj/stats/pageouts)
-	mkobj 32M
-	fio --name=swap --filename="$obj" --size=32M --bs=16k --rw=randwrite \
+	mkobj 12M
+	fio --name=swap --filename="$obj" --size=12M --bs=16k --rw=randwrite \
 		--ioengine=libaio --iodepth=8 --direct=1 --verify=crc32c \
 		--verify_fatal=1 --do_verify=1 >"$tmp/fio.out" 2>&1
 	rc=$?
 	po2=$(cat /sys/class/misc/aobj/stats/pageouts)
 	if [ "$rc" = 0 ] && grep -q "err= 0" "$tmp/fio.out"; then
-		ok "fio libaio verify of 32 MiB with a 4 MiB resident limit"
+		ok "fio libaio verify of 12 MiB with a 4 MiB resident limit"
 	else
-		notok "fio libaio verify of 32 MiB with a 4 MiB resident limit"
+		notok "fio libaio verify of 12 MiB with a 4 MiB resident limit"
 		grep -iE "err=|verify|error" "$tmp/fio.out" | head -5 | while read -r l; do diag "$l"; done
 	fi
 	check "pages went through swap ($((po2 - po)) pageouts)" [ "$po2" -gt "$po" ]
