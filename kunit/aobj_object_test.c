@@ -1394,3 +1394,261 @@ kunit_test_suites(&aobj_swmap_suite, &aobj_object_suite);
 MODULE_DESCRIPTION("KUnit tests for aobj");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* ---------------------------------------------------------------------- */
+/* aobj_rw: the object as a file, and the page-state query                */
+/* ---------------------------------------------------------------------- */
+
+#include <linux/uio.h>
+
+#include "aobj_internal.h"
+#include "uapi/linux/aobj.h"
+
+/* Read or write @len bytes at @pos through a kvec iterator. */
+static ssize_t rw_io(struct aobj *obj, loff_t pos, void *buf, size_t len,
+		     bool write)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	struct iov_iter iter;
+
+	iov_iter_kvec(&iter, write ? ITER_SOURCE : ITER_DEST, &kv, 1, len);
+	return write ? aobj_write_iter(obj, &pos, &iter) :
+		       aobj_read_iter(obj, &pos, &iter);
+}
+
+/* Give page @idx a lost swap copy, as a failed swap-in does. */
+static void rw_make_bad(struct kunit *test, struct aobj *obj, pgoff_t idx)
+{
+	mutex_lock(&obj->lock);
+	KUNIT_EXPECT_EQ(test, aobj_swmap_set(&obj->swmap, idx, SWSLOT_BAD), 0);
+	mutex_unlock(&obj->lock);
+}
+
+static void rw_read_write_test(struct kunit *test)
+{
+	const size_t size = 8 * PAGE_SIZE;
+	struct aobj *obj = obj_create(test, size, 0);
+	u8 *buf = kunit_kmalloc(test, 3 * PAGE_SIZE, GFP_KERNEL);
+	u8 *back = kunit_kzalloc(test, 3 * PAGE_SIZE, GFP_KERNEL);
+	size_t i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	for (i = 0; i < 3 * PAGE_SIZE; i++)
+		buf[i] = i * 7 + 1;
+
+	/* Holes read as zeros and stay holes. */
+	memset(back, 0xff, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, 0, back, PAGE_SIZE, false), PAGE_SIZE);
+	KUNIT_EXPECT_NULL(test, memchr_inv(back, 0, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, obj->nr_resident, 0UL);
+
+	/* An unaligned write across three pages, read back. */
+	KUNIT_EXPECT_EQ(test, rw_io(obj, 100, buf, 2 * PAGE_SIZE, true),
+			2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, obj->nr_resident, 3UL);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, 100, back, 2 * PAGE_SIZE, false),
+			2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, back, 2 * PAGE_SIZE), 0);
+	/* The same bytes through aobj_get(), as a fault sees them. */
+	KUNIT_ASSERT_EQ(test, obj_read(test, obj, 1, back, NULL), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(buf + PAGE_SIZE - 100, back, PAGE_SIZE), 0);
+
+	/* The end: reads return 0 or are short, writes fail or are short. */
+	KUNIT_EXPECT_EQ(test, rw_io(obj, size, back, 1, false), 0);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, size + PAGE_SIZE, back, 1, false), 0);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, size - 10, back, 100, false), 10);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, size, buf, 1, true), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, size - 10, buf, 100, true), 10);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, size, buf, 0, true), 0);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, -1, buf, 1, true), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, -1, buf, 1, false), -EINVAL);
+
+	/* A page whose swap copy is lost fails; a read before it is short. */
+	rw_make_bad(test, obj, 5);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, 5 * PAGE_SIZE, back, 1, false), -EIO);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, 4 * PAGE_SIZE, back, 2 * PAGE_SIZE, false),
+			PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, 5 * PAGE_SIZE, buf, 1, true), -EIO);
+	KUNIT_EXPECT_EQ(test, aobj_put(obj, 5, 6, AOBJ_PUT_FREE), 0);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, 5 * PAGE_SIZE, back, 1, false), 1);
+}
+
+static void rw_seek_test(struct kunit *test)
+{
+	const size_t size = 100 * PAGE_SIZE;	/* clustered slot map */
+	struct aobj *obj = obj_create(test, size, 0);
+	u8 byte = 1;
+
+	KUNIT_EXPECT_EQ(test, aobj_seek_data_hole(obj, 0, SEEK_DATA), -ENXIO);
+	KUNIT_EXPECT_EQ(test, aobj_seek_data_hole(obj, 0, SEEK_HOLE), 0);
+	KUNIT_EXPECT_EQ(test, aobj_seek_data_hole(obj, size, SEEK_HOLE), -ENXIO);
+	KUNIT_EXPECT_EQ(test, aobj_seek_data_hole(obj, -1, SEEK_DATA), -ENXIO);
+	KUNIT_EXPECT_EQ(test, aobj_seek_data_hole(obj, 0, SEEK_SET), -EINVAL);
+
+	KUNIT_EXPECT_EQ(test, rw_io(obj, 10 * PAGE_SIZE, &byte, 1, true), 1);
+	KUNIT_EXPECT_EQ(test, rw_io(obj, 11 * PAGE_SIZE, &byte, 1, true), 1);
+	rw_make_bad(test, obj, 40);	/* a lost page is data */
+	KUNIT_EXPECT_EQ(test, aobj_seek_data_hole(obj, 0, SEEK_DATA),
+			10 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, aobj_seek_data_hole(obj, 10 * PAGE_SIZE + 3, SEEK_DATA),
+			10 * PAGE_SIZE + 3);
+	KUNIT_EXPECT_EQ(test, aobj_seek_data_hole(obj, 10 * PAGE_SIZE, SEEK_HOLE),
+			12 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, aobj_seek_data_hole(obj, 12 * PAGE_SIZE, SEEK_DATA),
+			40 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, aobj_seek_data_hole(obj, 40 * PAGE_SIZE, SEEK_HOLE),
+			41 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, aobj_seek_data_hole(obj, 41 * PAGE_SIZE, SEEK_DATA),
+			-ENXIO);
+	KUNIT_EXPECT_EQ(test, aobj_put(obj, 0, 100, AOBJ_PUT_FREE), 0);
+	KUNIT_EXPECT_EQ(test, aobj_seek_data_hole(obj, 0, SEEK_DATA), -ENXIO);
+}
+
+static void rw_punch_test(struct kunit *test)
+{
+	struct aobj *obj = obj_create(test, 8 * PAGE_SIZE, 0);
+	u8 *buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	pgoff_t i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_EQ(test, obj_write(test, obj, i, 0xab), 0);
+
+	/* [100, 3 pages + 50): page 0 tail and page 3 head zeroed, 1-2 freed. */
+	KUNIT_EXPECT_EQ(test, aobj_punch_hole(obj, 100, 3 * PAGE_SIZE - 50), 0);
+	KUNIT_EXPECT_NULL(test, xa_load(aobj_folios(obj), 1));
+	KUNIT_EXPECT_NULL(test, xa_load(aobj_folios(obj), 2));
+	KUNIT_EXPECT_EQ(test, obj->nr_resident, 2UL);
+	KUNIT_ASSERT_EQ(test, obj_read(test, obj, 0, buf, NULL), 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf, 0xab, 100));
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf + 100, 0, PAGE_SIZE - 100));
+	KUNIT_ASSERT_EQ(test, obj_read(test, obj, 3, buf, NULL), 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf, 0, 50));
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf + 50, 0xab, PAGE_SIZE - 50));
+
+	/* Inside one page. */
+	KUNIT_EXPECT_EQ(test, aobj_punch_hole(obj, 3 * PAGE_SIZE + 60, 10), 0);
+	KUNIT_ASSERT_EQ(test, obj_read(test, obj, 3, buf, NULL), 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf + 50, 0xab, 10));
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf + 60, 0, 10));
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf + 70, 0xab, PAGE_SIZE - 70));
+
+	/* Partial pages of holes stay holes; the end is clamped. */
+	KUNIT_EXPECT_EQ(test, aobj_punch_hole(obj, 5 * PAGE_SIZE + 1, 100 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_NULL(test, xa_load(aobj_folios(obj), 5));
+	KUNIT_EXPECT_EQ(test, aobj_punch_hole(obj, 100 * PAGE_SIZE, 1), 0);
+	KUNIT_EXPECT_EQ(test, aobj_punch_hole(obj, -1, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, aobj_punch_hole(obj, 1, LLONG_MAX), 0);
+	KUNIT_EXPECT_EQ(test, obj->nr_resident, 1UL);	/* page 0, zeroed after byte 0 */
+}
+
+/* aobj_pagemap() of [start, end) with room for @room runs. */
+static int rw_pagemap(struct aobj *obj, pgoff_t start, pgoff_t end,
+		      struct aobj_pagemap_run *runs, u32 room, u32 *nr,
+		      pgoff_t *next, unsigned long budget)
+{
+	return aobj_pagemap(obj, start, end, runs, room, nr, next, &budget);
+}
+
+static void rw_expect_run(struct kunit *test, struct aobj_pagemap_run *r,
+			  u64 start, u64 count, u8 state, u8 flags)
+{
+	KUNIT_EXPECT_EQ(test, r->start, start);
+	KUNIT_EXPECT_EQ(test, r->count, count);
+	KUNIT_EXPECT_EQ(test, r->state, state);
+	KUNIT_EXPECT_EQ(test, r->flags, flags);
+	KUNIT_EXPECT_EQ(test, r->__reserved, 0);
+}
+
+static void rw_pagemap_test(struct kunit *test)
+{
+	const pgoff_t pages = 200;
+	struct aobj *obj = obj_create(test, pages * PAGE_SIZE, 0);
+	struct aobj_pagemap_run *runs = kunit_kcalloc(test, 8, sizeof(*runs),
+						      GFP_KERNEL);
+	u8 *buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	pgoff_t next;
+	u32 nr;
+
+	KUNIT_ASSERT_NOT_NULL(test, runs);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_EQ(test, rw_pagemap(obj, 0, pages, runs, 8, &nr, &next, 100), 0);
+	KUNIT_EXPECT_EQ(test, nr, 1);
+	rw_expect_run(test, &runs[0], 0, pages, AOBJ_PAGE_NONE, 0);
+	KUNIT_EXPECT_EQ(test, next, pages);
+
+	/* dirty 3-4, clean 5 (read), bad 100, dirty 199 */
+	KUNIT_ASSERT_EQ(test, obj_write(test, obj, 3, 1), 0);
+	KUNIT_ASSERT_EQ(test, obj_write(test, obj, 4, 1), 0);
+	KUNIT_ASSERT_EQ(test, obj_read(test, obj, 5, buf, NULL), 0);
+	rw_make_bad(test, obj, 100);
+	KUNIT_ASSERT_EQ(test, obj_write(test, obj, 199, 1), 0);
+	KUNIT_EXPECT_EQ(test, rw_pagemap(obj, 0, pages, runs, 8, &nr, &next, 100), 0);
+	KUNIT_EXPECT_EQ(test, nr, 7);
+	rw_expect_run(test, &runs[0], 0, 3, AOBJ_PAGE_NONE, 0);
+	rw_expect_run(test, &runs[1], 3, 2, AOBJ_PAGE_DIRTY, 0);
+	rw_expect_run(test, &runs[2], 5, 1, AOBJ_PAGE_CLEAN, 0);
+	rw_expect_run(test, &runs[3], 6, 94, AOBJ_PAGE_NONE, 0);
+	rw_expect_run(test, &runs[4], 100, 1, AOBJ_PAGE_BAD, 0);
+	rw_expect_run(test, &runs[5], 101, 98, AOBJ_PAGE_NONE, 0);
+	rw_expect_run(test, &runs[6], 199, 1, AOBJ_PAGE_DIRTY, 0);
+	KUNIT_EXPECT_EQ(test, next, pages);
+
+	/* Room for 2: the third run is where to continue. */
+	KUNIT_EXPECT_EQ(test, rw_pagemap(obj, 0, pages, runs, 2, &nr, &next, 100), 0);
+	KUNIT_EXPECT_EQ(test, nr, 2);
+	KUNIT_EXPECT_EQ(test, next, 5);
+	KUNIT_EXPECT_EQ(test, rw_pagemap(obj, 4, 6, runs, 0, &nr, &next, 100), 0);
+	KUNIT_EXPECT_EQ(test, nr, 0);
+	KUNIT_EXPECT_EQ(test, next, 4);
+
+	/* A sub-range starts its first run at its start. */
+	KUNIT_EXPECT_EQ(test, rw_pagemap(obj, 4, 101, runs, 8, &nr, &next, 100), 0);
+	KUNIT_EXPECT_EQ(test, nr, 4);
+	rw_expect_run(test, &runs[0], 4, 1, AOBJ_PAGE_DIRTY, 0);
+	rw_expect_run(test, &runs[3], 100, 1, AOBJ_PAGE_BAD, 0);
+	KUNIT_EXPECT_EQ(test, next, 101);
+
+	/* The budget counts pages with data only; holes are free. */
+	KUNIT_EXPECT_EQ(test, rw_pagemap(obj, 0, pages, runs, 8, &nr, &next, 2), 0);
+	KUNIT_EXPECT_EQ(test, nr, 2);
+	KUNIT_EXPECT_EQ(test, next, 5);
+	rw_expect_run(test, &runs[1], 3, 2, AOBJ_PAGE_DIRTY, 0);
+
+	/* Bad ranges. */
+	KUNIT_EXPECT_EQ(test, rw_pagemap(obj, 5, 4, runs, 8, &nr, &next, 100), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rw_pagemap(obj, 0, pages + 1, runs, 8, &nr, &next, 100),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, rw_pagemap(obj, pages, pages, runs, 8, &nr, &next, 100), 0);
+	KUNIT_EXPECT_EQ(test, nr, 0);
+	KUNIT_EXPECT_EQ(test, next, pages);
+
+	/* A page locked by someone (a fault in progress) says so. */
+	{
+		struct folio *folio;
+
+		KUNIT_ASSERT_EQ(test, aobj_get(obj, 5, &folio), 0);
+		KUNIT_EXPECT_EQ(test, rw_pagemap(obj, 5, 6, runs, 8, &nr, &next, 100), 0);
+		folio_unlock(folio);
+		folio_put(folio);
+		KUNIT_EXPECT_EQ(test, nr, 1);
+		rw_expect_run(test, &runs[0], 5, 1, AOBJ_PAGE_CLEAN, AOBJ_PAGE_LOCKED);
+	}
+	KUNIT_EXPECT_EQ(test, aobj_put(obj, 100, 101, AOBJ_PUT_FREE), 0);
+}
+
+static struct kunit_case aobj_rw_cases[] = {
+	KUNIT_CASE(rw_read_write_test),
+	KUNIT_CASE(rw_seek_test),
+	KUNIT_CASE(rw_punch_test),
+	KUNIT_CASE(rw_pagemap_test),
+	{}
+};
+
+static struct kunit_suite aobj_rw_suite = {
+	.name = "aobj_rw",
+	.test_cases = aobj_rw_cases,
+};
+
+kunit_test_suites(&aobj_rw_suite);

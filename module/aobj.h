@@ -132,6 +132,13 @@ static inline void aobj_unlock(struct aobj *obj)
 	mutex_unlock(&obj->lock);
 }
 
+/* aobj_rw.c: the object as a file */
+struct iov_iter;
+ssize_t aobj_read_iter(struct aobj *obj, loff_t *pos, struct iov_iter *to);
+ssize_t aobj_write_iter(struct aobj *obj, loff_t *pos, struct iov_iter *from);
+loff_t aobj_seek_data_hole(struct aobj *obj, loff_t offset, int whence);
+int aobj_punch_hole(struct aobj *obj, loff_t offset, loff_t len);
+
 static inline struct address_space *aobj_mapping(struct aobj *obj)
 {
 	return obj->inode->i_mapping;

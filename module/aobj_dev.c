@@ -14,6 +14,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/device.h>
+#include <linux/falloc.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -21,7 +22,9 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/slab.h>
+#include <linux/splice.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <linux/xarray.h>
 
 #include "aobj.h"
@@ -725,6 +728,61 @@ static int aobj_ioctl_swaps(struct aobj_ucmd *ucmd)
 	return aobj_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
+/* Runs gathered in kernel memory before they are copied out. */
+#define AOBJ_PAGEMAP_CHUNK	256U
+
+static int aobj_ioctl_pagemap(struct aobj_ucmd *ucmd)
+{
+	struct aobj_pagemap *cmd = ucmd->cmd;
+	struct aobj *obj = &ucmd->node->obj;
+	unsigned long budget = AOBJ_PAGEMAP_MAX_PAGES;
+	u64 size = (u64)obj->pages << PAGE_SHIFT, end;
+	struct aobj_pagemap_run *runs;
+	u32 done = 0, n, chunk;
+	pgoff_t index, last;
+	int err = 0;
+
+	if (cmd->flags)
+		return -EINVAL;
+	if (cmd->count && cmd->run_size < sizeof(*runs))
+		return -EINVAL;
+	if (!PAGE_ALIGNED(cmd->offset) || !PAGE_ALIGNED(cmd->length) ||
+	    cmd->offset > size)
+		return -EINVAL;
+	/* A range past the end is cut at the end. */
+	if (!cmd->length || cmd->length > size - cmd->offset)
+		end = size;
+	else
+		end = cmd->offset + cmd->length;
+	index = cmd->offset >> PAGE_SHIFT;
+	last = end >> PAGE_SHIFT;
+
+	runs = kmalloc_array(AOBJ_PAGEMAP_CHUNK, sizeof(*runs), GFP_KERNEL);
+	if (!runs)
+		return -ENOMEM;
+	do {
+		pgoff_t next;
+
+		chunk = min(cmd->count - done, AOBJ_PAGEMAP_CHUNK);
+		err = aobj_pagemap(obj, index, last, runs, chunk, &n, &next,
+				   &budget);
+		if (!err)
+			err = aobj_copy_array(cmd->runs + (u64)done * cmd->run_size,
+					      cmd->run_size, runs, sizeof(*runs), n);
+		if (err)
+			break;
+		done += n;
+		index = next;
+		/* Go on while the chunk was the limit, not the user's room. */
+	} while (index < last && n == chunk && done < cmd->count && budget);
+	kfree(runs);
+	if (err)
+		return err;
+	cmd->count = done;
+	cmd->next = (u64)index << PAGE_SHIFT;
+	return aobj_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
 union aobj_ucmd_buffer {
 	struct aobj_create create;
 	struct aobj_list list;
@@ -734,6 +792,7 @@ union aobj_ucmd_buffer {
 	struct aobj_swapon swapon;
 	struct aobj_swapoff swapoff;
 	struct aobj_swaps swaps;
+	struct aobj_pagemap pagemap;
 };
 
 enum aobj_ioctl_node {
@@ -778,6 +837,8 @@ static const struct aobj_ioctl_op aobj_ioctl_ops[] = {
 		      AOBJ_ON_CONTROL_ADMIN, struct aobj_swapoff, lost),
 	AOBJ_IOCTL_OP(AOBJ_IOC_SWAPS, aobj_ioctl_swaps, AOBJ_ON_CONTROL,
 		      struct aobj_swaps, entries),
+	AOBJ_IOCTL_OP(AOBJ_IOC_PAGEMAP, aobj_ioctl_pagemap, AOBJ_ON_OBJECT,
+		      struct aobj_pagemap, next),
 };
 
 static long aobj_ioctl(struct file *file, unsigned int cmd, unsigned long arg,
@@ -915,6 +976,8 @@ static int aobj_node_open(struct inode *inode, struct file *file)
 	file->private_data = node;
 	/* Link mappings on the object's address_space, as DRM does. */
 	file->f_mapping = aobj_mapping(&node->obj);
+	/* The object is its own storage: O_DIRECT is the same I/O. */
+	file->f_mode |= FMODE_CAN_ODIRECT;
 	return 0;
 }
 
@@ -926,6 +989,55 @@ static int aobj_node_file_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * The object node as a file: read, write, lseek within the object's size
+ * (the node's inode is a device inode, whose i_size says nothing), with
+ * SEEK_DATA/SEEK_HOLE; splice and sendfile through the generic helpers.
+ */
+
+static ssize_t aobj_node_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct aobj_node *node = iocb->ki_filp->private_data;
+
+	return aobj_read_iter(&node->obj, &iocb->ki_pos, to);
+}
+
+static ssize_t aobj_node_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct aobj_node *node = iocb->ki_filp->private_data;
+
+	return aobj_write_iter(&node->obj, &iocb->ki_pos, from);
+}
+
+static loff_t aobj_node_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct aobj_node *node = file->private_data;
+	loff_t size = (loff_t)node->obj.pages << PAGE_SHIFT;
+
+	if (whence == SEEK_DATA || whence == SEEK_HOLE) {
+		offset = aobj_seek_data_hole(&node->obj, offset, whence);
+		if (offset < 0)
+			return offset;
+		return vfs_setpos(file, offset, size);
+	}
+	return fixed_size_llseek(file, offset, whence, size);
+}
+
+/*
+ * PUNCH_HOLE|KEEP_SIZE is FLUSH FREE on whole pages, with partial pages
+ * zeroed.  Note that vfs_fallocate() turns down every inode but regular
+ * files and block devices with ENODEV before it gets here.
+ */
+static long aobj_node_fallocate(struct file *file, int mode, loff_t offset,
+				loff_t len)
+{
+	struct aobj_node *node = file->private_data;
+
+	if (mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	return aobj_punch_hole(&node->obj, offset, len);
+}
+
 static const struct file_operations aobj_node_fops = {
 	.owner = THIS_MODULE,
 	.open = aobj_node_open,
@@ -935,7 +1047,12 @@ static const struct file_operations aobj_node_fops = {
 	.fsync = noop_fsync,
 	.unlocked_ioctl = aobj_node_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = noop_llseek,
+	.llseek = aobj_node_llseek,
+	.read_iter = aobj_node_read_iter,
+	.write_iter = aobj_node_write_iter,
+	.fallocate = aobj_node_fallocate,
+	.splice_read = copy_splice_read,
+	.splice_write = iter_file_splice_write,
 };
 
 static const struct file_operations aobj_ctl_fops = {

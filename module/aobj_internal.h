@@ -62,4 +62,10 @@ int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end);
 int aobj_pageout_init(void);
 void aobj_pageout_exit(void);
 
+/* aobj_rw.c */
+struct aobj_pagemap_run;
+int aobj_pagemap(struct aobj *obj, pgoff_t start, pgoff_t end,
+		 struct aobj_pagemap_run *runs, u32 room, u32 *nr,
+		 pgoff_t *next, unsigned long *budget);
+
 #endif /* _AOBJ_INTERNAL_H */

@@ -733,6 +733,37 @@ u32 aobj_swap_list(struct aobj_swapdev_info *info, u32 room)
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swap_list);
 
+/**
+ * aobj_swap_slot_where - which device holds @slot
+ * @slot: a slot number (> 0)
+ * @devidx: out: the device's index in the aobj_swap_list() order
+ * @start: out: the device's first slot
+ * @nslots: out: the device's number of slots
+ *
+ * => any context but hard irq (obj->lock may be held).
+ * Return: 0, or -ENOENT if no device owns @slot.
+ */
+int aobj_swap_slot_where(int slot, u32 *devidx, int *start, int *nslots)
+{
+	struct aobj_swapdev *sd;
+	u32 n = 0;
+	int err = -ENOENT;
+
+	spin_lock(&aobj_swap_lock);
+	list_for_each_entry(sd, &aobj_swapdevs, list) {
+		if (slot >= sd->start && slot - sd->start < sd->nslots) {
+			*devidx = n;
+			*start = sd->start;
+			*nslots = sd->nslots;
+			err = 0;
+			break;
+		}
+		n++;
+	}
+	spin_unlock(&aobj_swap_lock);
+	return err;
+}
+
 /* => no object is left, so no slot is in use. */
 void aobj_swap_exit(void)
 {

@@ -22,6 +22,7 @@ struct aobj_swapdev_info;
 int aobj_swapon(const char *path, int priority);
 int aobj_swapoff(const char *path, u64 *lost);
 u32 aobj_swap_list(struct aobj_swapdev_info *info, u32 room);
+int aobj_swap_slot_where(int slot, u32 *devidx, int *start, int *nslots);
 
 /* aobj_core.c: page in every page swapped to slots [start, end) */
 int aobj_swap_off(int start, int end, u64 *lost);

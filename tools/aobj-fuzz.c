@@ -733,6 +733,7 @@ static void case_random_ioctl(void)
 	static const unsigned long valid[] = {
 		AOBJ_IOC_CREATE, AOBJ_IOC_LIST, AOBJ_IOC_STAT, AOBJ_IOC_FLUSH,
 		AOBJ_IOC_DETACH, AOBJ_IOC_SWAPON, AOBJ_IOC_SWAPOFF, AOBJ_IOC_SWAPS,
+		AOBJ_IOC_PAGEMAP,
 	};
 	struct obj *o = pick_obj();
 	unsigned long cmd;
@@ -752,7 +753,7 @@ static void case_random_ioctl(void)
 	if (is_valid) {
 		/* A real one on the wrong node is ENOTTY; on the right one, skip. */
 		bool ctl_cmd = cmd != AOBJ_IOC_STAT && cmd != AOBJ_IOC_FLUSH &&
-			       cmd != AOBJ_IOC_DETACH;
+			       cmd != AOBJ_IOC_DETACH && cmd != AOBJ_IOC_PAGEMAP;
 
 		if (ctl_cmd != on_obj)
 			return;	/* the right node: not this case */

@@ -457,7 +457,7 @@ static void enotty_cases(int node_fd)
 		{ AOBJ_IOC_STAT, "STAT" }, { AOBJ_IOC_FLUSH, "FLUSH" },
 		{ AOBJ_IOC_DETACH, "DETACH" },
 	}, unknown[] = {
-		{ _IO(AOBJ_IOCTL_TYPE, AOBJ_CMD_BASE + 8), "nr BASE+8" },
+		{ _IO(AOBJ_IOCTL_TYPE, AOBJ_CMD_PAGEMAP + 1), "nr after the last" },
 		{ _IO(AOBJ_IOCTL_TYPE, AOBJ_CMD_BASE + 0x7f), "nr BASE+0x7f" },
 		{ _IO(AOBJ_IOCTL_TYPE, AOBJ_CMD_BASE - 1), "nr BASE-1" },
 		{ _IO(AOBJ_IOCTL_TYPE, 0), "nr 0" },

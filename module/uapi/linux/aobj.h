@@ -218,6 +218,88 @@ struct aobj_swaps {
 	__aligned_u64 entries;
 };
 
+/*
+ * struct aobj_pagemap_run.state:
+ * NONE: never written, or freed: reads as zeros
+ * CLEAN, DIRTY: resident, dirty flag clear or set
+ * SWAPPED: only in a swap slot
+ * BAD: swap copy lost (read error or device gone): EIO/SIGBUS until freed
+ */
+#define AOBJ_PAGE_NONE		0
+#define AOBJ_PAGE_CLEAN		1
+#define AOBJ_PAGE_DIRTY		2
+#define AOBJ_PAGE_SWAPPED	3
+#define AOBJ_PAGE_BAD		4
+
+/*
+ * struct aobj_pagemap_run.flags, for resident pages:
+ * MAPPED: mapped by some process.  A write fault dirties the page; later
+ *	stores through the same mapping reach the dirty flag when the mapping
+ *	is revoked (pageout, CLEAN, FREE, munmap)
+ * LOCKED: page lock held: a fault, I/O or pageout is under way
+ * PINNED: maybe pinned for DMA (pin_user_pages)
+ * MLOCKED: in an mlock()ed mapping
+ * SWAPCOPY: a swap slot holds a copy as well
+ */
+#define AOBJ_PAGE_MAPPED	0x01
+#define AOBJ_PAGE_LOCKED	0x02
+#define AOBJ_PAGE_PINNED	0x04
+#define AOBJ_PAGE_MLOCKED	0x08
+#define AOBJ_PAGE_SWAPCOPY	0x10
+
+/**
+ * struct aobj_pagemap_run - AOBJ_IOC_PAGEMAP: consecutive pages in one state
+ * @start: first page index
+ * @count: number of pages
+ * @state: AOBJ_PAGE_NONE .. AOBJ_PAGE_BAD
+ * @flags: AOBJ_PAGE_* flags, the same for every page of the run
+ * @__reserved: zero
+ * @swapdev: for AOBJ_PAGE_SWAPPED: the device, as its index in the
+ *	     AOBJ_IOC_SWAPS listing at the time of the call
+ * @slot: for AOBJ_PAGE_SWAPPED: the first page's slot on @swapdev (page
+ *	  offset on the device); page @start + i is on slot @slot + i
+ */
+struct aobj_pagemap_run {
+	__aligned_u64 start;
+	__aligned_u64 count;
+	__u8 state;
+	__u8 flags;
+	__u16 __reserved;
+	__u32 swapdev;
+	__aligned_u64 slot;
+};
+
+/**
+ * struct aobj_pagemap - AOBJ_IOC_PAGEMAP, on /dev/aobj<ID>
+ * @size: sizeof(struct aobj_pagemap)
+ * @flags: must be 0
+ * @offset: start of the range in bytes, page aligned, at most the size
+ * @length: length in bytes, page aligned; 0, or a range past the end of the
+ *	    object, means to the end of the object
+ * @count: in: room in @runs; out: number of runs written
+ * @run_size: sizeof(struct aobj_pagemap_run) as the caller knows it
+ * @runs: user pointer to an array of @count struct aobj_pagemap_run
+ * @next: out: byte offset to continue from; the end of the range once the
+ *	  whole range is described (it stops earlier when @runs is full, or
+ *	  after AOBJ_PAGEMAP_MAX_PAGES pages that are not holes)
+ *
+ * Each page's state is read under the object lock, a batch of pages at a
+ * time: pages may change state during a call that takes several batches.
+ */
+struct aobj_pagemap {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 offset;
+	__aligned_u64 length;
+	__u32 count;
+	__u32 run_size;
+	__aligned_u64 runs;
+	__aligned_u64 next;
+};
+
+/* Most non-hole pages one AOBJ_IOC_PAGEMAP call looks at (4 GiB). */
+#define AOBJ_PAGEMAP_MAX_PAGES	1048576
+
 enum {
 	AOBJ_CMD_BASE = 0x80,
 	AOBJ_CMD_CREATE = AOBJ_CMD_BASE,
@@ -228,6 +310,7 @@ enum {
 	AOBJ_CMD_SWAPON,
 	AOBJ_CMD_SWAPOFF,
 	AOBJ_CMD_SWAPS,
+	AOBJ_CMD_PAGEMAP,
 };
 
 #define AOBJ_IOC_CREATE		_IO(AOBJ_IOCTL_TYPE, AOBJ_CMD_CREATE)
@@ -238,5 +321,6 @@ enum {
 #define AOBJ_IOC_SWAPON		_IO(AOBJ_IOCTL_TYPE, AOBJ_CMD_SWAPON)
 #define AOBJ_IOC_SWAPOFF	_IO(AOBJ_IOCTL_TYPE, AOBJ_CMD_SWAPOFF)
 #define AOBJ_IOC_SWAPS		_IO(AOBJ_IOCTL_TYPE, AOBJ_CMD_SWAPS)
+#define AOBJ_IOC_PAGEMAP	_IO(AOBJ_IOCTL_TYPE, AOBJ_CMD_PAGEMAP)
 
 #endif /* _UAPI_LINUX_AOBJ_H */
