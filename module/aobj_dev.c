@@ -977,7 +977,8 @@ static int aobj_node_open(struct inode *inode, struct file *file)
 	/* Link mappings on the object's address_space, as DRM does. */
 	file->f_mapping = aobj_mapping(&node->obj);
 	/* The object is its own storage: O_DIRECT is the same I/O. */
-	file->f_mode |= FMODE_CAN_ODIRECT;
+	/* As for a regular file: read() and write() on a shared fd move f_pos atomically. */
+	file->f_mode |= FMODE_CAN_ODIRECT | FMODE_ATOMIC_POS;
 	return 0;
 }
 
@@ -1006,6 +1007,9 @@ static ssize_t aobj_node_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct aobj_node *node = iocb->ki_filp->private_data;
 
+	/* An object has a fixed size: there is no end to append at. */
+	if (iocb->ki_flags & IOCB_APPEND)
+		return -EINVAL;
 	return aobj_write_iter(&node->obj, &iocb->ki_pos, from);
 }
 
@@ -1178,11 +1182,12 @@ static void __exit aobj_module_exit(void)
 {
 	misc_deregister(&aobj_miscdev);
 	/*
-	 * Pageout first, and the releases it handed to aobj_wq: a node that
-	 * pageout held the last reference of could otherwise be freed under
-	 * the walk below.
+	 * Pageout first, the dead-device work, and the releases pageout
+	 * handed to aobj_wq: a node whose last reference they held could
+	 * otherwise be freed under the walk below.
 	 */
 	aobj_pageout_exit();
+	aobj_swap_quiesce();
 	drain_workqueue(aobj_wq);
 	/* No file is open (each pins the module): this frees every object. */
 	aobj_detach_all_nodes();

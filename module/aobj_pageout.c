@@ -507,8 +507,10 @@ full:
 	return -ENOSPC;
 }
 
-/* Direct pageouts a fault tries before it gives up on a page. */
+/* Direct pageouts swapoff tries before it gives up on a page. */
 #define AOBJ_ALLOC_TRIES	16
+/* Pageout scans in a row that free nothing: nothing aobj has can go. */
+#define AOBJ_ALLOC_IDLE_SCANS	4
 
 /**
  * aobj_alloc_page - allocate a page for an object, paging out before OOM
@@ -521,38 +523,37 @@ full:
  * reclaim and calls the OOM killer while aobj pages could still go to
  * swap.  So the allocation is made without the OOM killer
  * (__GFP_RETRY_MAYFAIL), and when it fails the task pages out a cluster
- * of aobj pages itself and tries again, up to AOBJ_ALLOC_TRIES times.  If
- * that freed pages but others took them, NULL: the fault fails with
- * VM_FAULT_OOM, which the kernel retries.  Only when aobj pageout freed
- * nothing at all (no swap room, no page that can go) does a fault
- * allocate as any other would, OOM killer included: failing it then
- * would retry the fault forever.
+ * of aobj pages itself and tries again.
+ *
+ * A fault goes on as long as pageout frees pages (a fatal signal ends
+ * it), since failing it would leak VM_FAULT_OOM to the fault handler;
+ * once AOBJ_ALLOC_IDLE_SCANS scans in a row freed nothing, or aobj has
+ * no swap room or no page on its lists, it allocates as any
+ * other fault would, OOM killer included.  Swapoff gives up after
+ * AOBJ_ALLOC_TRIES tries: it stops with -ENOMEM, the device in service.
  *
  * => nothing locked (no object, no folio); sleeps.
- * Return: the folio; NULL when memory is short and aobj pageout freed
- * some (or, for !@may_oom, any), or on a fatal signal.
+ * Return: the folio, or NULL: memory short for swapoff, or a fatal signal.
  */
 struct folio *aobj_alloc_page(gfp_t gfp, bool may_oom)
 {
-	unsigned long freed = 0;
 	struct folio *folio;
-	int tries;
+	int tries, idle = 0;
 
 	might_sleep();
-	for (tries = 0; tries < AOBJ_ALLOC_TRIES; tries++) {
+	for (tries = 0; may_oom || tries < AOBJ_ALLOC_TRIES; tries++) {
 		folio = folio_alloc(gfp | __GFP_RETRY_MAYFAIL | __GFP_NOWARN, 0);
 		if (folio || fatal_signal_pending(current))
 			return folio;
 		if (!aobj_swap_available() || aobj_lru_empty())
 			break;
-		freed += aobj_pageout_scan(AOBJ_PAGEOUT_LOOKAHEAD,
-					   AOBJ_PAGEOUT_CLUSTER);
+		if (aobj_pageout_scan(AOBJ_PAGEOUT_LOOKAHEAD, AOBJ_PAGEOUT_CLUSTER))
+			idle = 0;
+		else if (++idle == AOBJ_ALLOC_IDLE_SCANS)
+			break;
+		cond_resched();
 	}
-	/*
-	 * aobj pageout freed pages, but others took them: fail the fault,
-	 * which the kernel retries, and page out more then.
-	 */
-	if (freed || !may_oom)
+	if (!may_oom)
 		return NULL;
 	return folio_alloc(gfp | __GFP_NOWARN, 0);
 }

@@ -85,6 +85,8 @@ static DEFINE_MUTEX(aobj_swapon_lock);
 static DECLARE_WAIT_QUEUE_HEAD(aobj_swapoff_wait);
 /* Runs the dead devices' workers; made by the first swapon. */
 static struct workqueue_struct *aobj_swap_wq;
+/* Module exit has begun: no dead-device work any more.  aobj_swap_lock. */
+static bool aobj_swap_exiting;
 
 /*
  * aobj_swapdev_of: the device that owns @slot.
@@ -515,7 +517,7 @@ static void aobj_swapdev_mark_dead(struct block_device *bdev, bool surprise)
 
 	lockdep_assert_held(&bdev->bd_holder_lock);
 	spin_lock(&aobj_swap_lock);
-	first = !sd->dead;
+	first = !sd->dead && !aobj_swap_exiting;
 	sd->dead = true;
 	spin_unlock(&aobj_swap_lock);
 	if (first) {
@@ -762,6 +764,25 @@ int aobj_swap_slot_where(int slot, u32 *devidx, int *start, int *nslots)
 	}
 	spin_unlock(&aobj_swap_lock);
 	return err;
+}
+
+/**
+ * aobj_swap_quiesce - no dead-device work from now on, and none running
+ *
+ * Module exit calls it before it frees the objects: the work walks the
+ * objects with references held, and must not drop the last one of an
+ * object the exit path is looking at.  A device that dies from now on is
+ * only marked dead; aobj_swap_exit() closes it with the others.
+ *
+ * => nothing locked; sleeps.
+ */
+void aobj_swap_quiesce(void)
+{
+	spin_lock(&aobj_swap_lock);
+	aobj_swap_exiting = true;
+	spin_unlock(&aobj_swap_lock);
+	if (aobj_swap_wq)
+		flush_workqueue(aobj_swap_wq);
 }
 
 /* => no object is left, so no slot is in use. */

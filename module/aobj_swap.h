@@ -33,6 +33,7 @@ void aobj_swap_lose(int start, int end, u64 *lost);
 int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf);
 #endif
 
+void aobj_swap_quiesce(void);
 void aobj_swap_exit(void);
 
 #endif /* _AOBJ_SWAP_H */
