@@ -140,18 +140,6 @@ static uint64_t *perm(uint64_t n)
 
 /* ---- small file helpers ---- */
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 static long long stat_num(const char *name)
 {
 	char path[128];
@@ -196,7 +184,7 @@ static void cg_write(const char *name, const char *val)
 	char path[256];
 
 	cg_file(name, path, sizeof(path));
-	if (write_file(path, val))
+	if (write_str(path, val))
 		die(path);
 }
 
@@ -205,7 +193,7 @@ static void set_limit_mb(long mb)
 	char v[32];
 
 	snprintf(v, sizeof(v), "%ld", mb);
-	if (write_file(PARAM, v))
+	if (write_str(PARAM, v))
 		die(PARAM);
 }
 
@@ -301,7 +289,7 @@ static void phase(const char *name, int on)
 	const char *want = getenv("BENCH_TRACE_PHASE");
 
 	if (want && !strcmp(want, name))
-		write_file("/sys/kernel/tracing/tracing_on", on ? "1" : "0");
+		write_str("/sys/kernel/tracing/tracing_on", on ? "1" : "0");
 }
 
 /* ---- results ---- */
@@ -415,7 +403,7 @@ static long long evict_all(void)
 			break;
 		snprintf(v, sizeof(v), "%lld", left);
 		cg_file("memory.reclaim", path, sizeof(path));
-		write_file(path, v);	/* EAGAIN if short: look again */
+		write_str(path, v);	/* EAGAIN if short: look again */
 	}
 	return left;
 }

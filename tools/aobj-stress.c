@@ -1071,18 +1071,6 @@ static void op_fork(struct slot *s, struct mapping *m, struct rng *r)
 			    "after fork child");
 }
 
-static int write_file_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /*
  * A second mapping of part of the object, cut up while the other threads
  * and processes fault, write and FREE on the same pages: partial munmap,
@@ -1608,7 +1596,7 @@ static void removal_process(void)
 	mark_exposed();
 	STORE(sh->removal_started, 1);
 	snprintf(path, sizeof(path), "%s/power", opt_remove);
-	err = write_file_str(path, "0");
+	err = write_str(path, "0");
 	if (err)
 		error("removing %s: write 0 to %s: %s", rm_dev, path,
 		      strerror(-err));
@@ -1627,26 +1615,9 @@ static void removal_process(void)
 static char saved_limit[32];
 static bool limit_saved;
 
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		n--;
-	buf[n] = 0;
-	return 0;
-}
-
 static void restore_limit(void)
 {
-	if (limit_saved && write_file_str(LIMIT_PARAM, saved_limit))
+	if (limit_saved && write_str(LIMIT_PARAM, saved_limit))
 		fprintf(stderr, "stress: cannot restore max_resident_mb=%s\n",
 			saved_limit);
 	limit_saved = false;
@@ -1917,13 +1888,13 @@ int main(int argc, char **argv)
 	if ((ndevs || opt_remove) && opt_limit_mb) {
 		char buf[32];
 
-		if (read_file(LIMIT_PARAM, saved_limit, sizeof(saved_limit))) {
+		if (read_str(LIMIT_PARAM, saved_limit, sizeof(saved_limit))) {
 			error("read %s: %s", LIMIT_PARAM, strerror(errno));
 			goto out;
 		}
 		limit_saved = true;
 		snprintf(buf, sizeof(buf), "%u", opt_limit_mb);
-		if (write_file_str(LIMIT_PARAM, buf)) {
+		if (write_str(LIMIT_PARAM, buf)) {
 			error("set max_resident_mb=%s failed", buf);
 			goto out;
 		}

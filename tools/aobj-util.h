@@ -15,6 +15,40 @@
 #include <unistd.h>
 
 /*
+ * read_str: the contents of a small sysfs or procfs file into @buf (@len
+ * bytes), trailing newline and spaces cut.  0, or -errno.
+ */
+static inline int read_str(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = 0;
+	return 0;
+}
+
+/* write_str: write @val to a sysfs, configfs or procfs file.  0, or -errno. */
+static inline int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
  * read_num: the number in a sysfs, procfs or cgroup file; -1 if it cannot
  * be read, -2 for "max".
  */

@@ -502,21 +502,9 @@ T_API int t_ostat(unsigned int id, const char *name, long long *v)
 T_API int t_param_get(const char *name, char *buf, size_t len)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), T_PARAMS "%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		n--;
-	buf[n] = 0;
-	return 0;
+	return read_str(path, buf, len);
 }
 
 /* Set a module parameter; its old value is restored at exit.  0 or -errno. */

@@ -64,23 +64,6 @@ T_API bool fn_want(const char *key)
 	return strstr(list, word);
 }
 
-T_API int fn_read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		n--;
-	buf[n] = 0;
-	return 0;
-}
-
 T_API void fn_knobs_set(void)
 {
 	char path[128];
@@ -89,9 +72,9 @@ T_API void fn_knobs_set(void)
 
 	for (i = 0; i < FN_NKNOBS; i++) {
 		snprintf(path, sizeof(path), FN_DBGFS "%s", fn_knob_names[i]);
-		if (fn_read_file(path, fn_knob_saved[i], sizeof(fn_knob_saved[i])))
+		if (read_str(path, fn_knob_saved[i], sizeof(fn_knob_saved[i])))
 			t_skip("%s: %s", path, strerror(errno));
-		err = sw_write_file(path, strstr(fn_knob_names[i], "verbose") &&
+		err = write_str(path, strstr(fn_knob_names[i], "verbose") &&
 				    fn_verbose ? getenv("FAILNTH_VERBOSE") :
 				    fn_knob_values[i]);
 		if (err)
@@ -109,7 +92,7 @@ T_API void fn_knobs_restore(void)
 		if (!fn_knob_saved[i][0])
 			continue;
 		snprintf(path, sizeof(path), FN_DBGFS "%s", fn_knob_names[i]);
-		sw_write_file(path, fn_knob_saved[i]);
+		write_str(path, fn_knob_saved[i]);
 		fn_knob_saved[i][0] = 0;
 	}
 }

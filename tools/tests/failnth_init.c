@@ -55,7 +55,7 @@ static bool fi_live(void)
 {
 	char buf[32];
 
-	return !fn_read_file("/sys/module/aobj/initstate", buf, sizeof(buf)) &&
+	return !read_str("/sys/module/aobj/initstate", buf, sizeof(buf)) &&
 	       !strcmp(buf, "live");
 }
 
@@ -65,7 +65,7 @@ static void fi_cleanup(void)
 	if (fi_unloaded && !fi_live() && fi_ko_fd >= 0 && !fi_insmod())
 		fi_unloaded = 0;
 	if (fi_tracing) {
-		sw_write_file(FI_EVENT, "0");
+		write_str(FI_EVENT, "0");
 		fi_tracing = false;
 	}
 	if (fi_mounted) {
@@ -80,7 +80,7 @@ static bool fi_trace_setup(void)
 	if (access(FI_EVENT, F_OK) &&
 	    !mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
 		fi_mounted = true;
-	fi_tracing = !access(FI_EVENT, W_OK) && !sw_write_file(FI_EVENT, "1");
+	fi_tracing = !access(FI_EVENT, W_OK) && !write_str(FI_EVENT, "1");
 	return fi_tracing;
 }
 

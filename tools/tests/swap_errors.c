@@ -199,22 +199,22 @@ static void fmr_restore(void)
 	char path[128];
 	size_t i;
 
-	sw_write_file(MAKE_IT_FAIL, "0");
+	write_str(MAKE_IT_FAIL, "0");
 	for (i = 0; i < 4; i++) {
 		if (!fmr_saved[i][0])
 			continue;
 		snprintf(path, sizeof(path), FMR "%s", fmr_attrs[i]);
-		sw_write_file(path, fmr_saved[i]);
+		write_str(path, fmr_saved[i]);
 	}
 }
 
 static void fmr_on(const char *times)
 {
-	if (sw_write_file(FMR "verbose", "0") ||
-	    sw_write_file(FMR "interval", "1") ||
-	    sw_write_file(FMR "times", times) ||
-	    sw_write_file(FMR "probability", "100") ||
-	    sw_write_file(MAKE_IT_FAIL, "1"))
+	if (write_str(FMR "verbose", "0") ||
+	    write_str(FMR "interval", "1") ||
+	    write_str(FMR "times", times) ||
+	    write_str(FMR "probability", "100") ||
+	    write_str(MAKE_IT_FAIL, "1"))
 		t_bail("cannot set up fail_make_request: %s", strerror(errno));
 }
 
@@ -250,7 +250,7 @@ static void write_errors(void)
 	bs0 = t_gstat("bad_slots");
 	err = t_flush(fd, AOBJ_FLUSH_CLEAN, 0, 0);
 	t_check_errno(err, errno, EIO, "FLUSH CLEAN with every write failing");
-	sw_write_file(MAKE_IT_FAIL, "0");
+	write_str(MAKE_IT_FAIL, "0");
 	v = t_gstat("io_errors") - io0;
 	if (!t_check(v > 0, "write failure: io_errors rise"))
 		t_diag("expected > 0, got %lld", v);

@@ -167,30 +167,17 @@ T_API int sw_disks(char disks[][64], int max, int need)
 
 /* ---- null_blk through configfs ---- */
 
-T_API int sw_write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
-
 T_API int sw_nullb_attr(const char *name, const char *attr, const char *val)
 {
-	char path[160];
+	char path[sizeof(SW_NULLB_DIR) + 256 + 32];
 
 	snprintf(path, sizeof(path), SW_NULLB_DIR "%s/%s", name, attr);
-	return sw_write_file(path, val);
+	return write_str(path, val);
 }
 
 T_API void sw_nullb_remove(const char *name)
 {
-	char path[160];
+	char path[sizeof(SW_NULLB_DIR) + 256 + 32];
 	int i;
 
 	sw_nullb_attr(name, "power", "0");
