@@ -31,6 +31,8 @@
 #define AOBJ_PUT_CLEAN		BIT(2)	/* write dirty pages out now */
 
 struct aobj;
+struct aobj_memcg_link;
+struct mem_cgroup;
 
 /**
  * struct aobj_ops - hooks of whoever embeds a struct aobj
@@ -60,6 +62,9 @@ struct aobj_ops {
  *	and whose i_pages hold the resident pages (aobj_folios())
  * @ops: release hook
  * @release_work: frees the object when reclaim dropped the last reference
+ * @memcg: the memory cgroup its pages are charged to (the creator's), with
+ *	a css reference; NULL without memory cgroups
+ * @memcg_link: its entry on the per-memcg object lists of aobj's shrinker
  */
 struct aobj {
 	struct kref ref;
@@ -75,6 +80,8 @@ struct aobj {
 	struct inode *inode;
 	const struct aobj_ops *ops;
 	struct work_struct release_work;
+	struct mem_cgroup *memcg;
+	struct aobj_memcg_link *memcg_link;
 };
 
 /**

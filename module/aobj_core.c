@@ -302,6 +302,9 @@ int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
 	/* Only the object takes its pages out of i_pages: see aobj_aops. */
 	mapping_set_release_always(obj->inode->i_mapping);
 	obj->inode->i_private = obj;
+	err = aobj_pageout_attach(obj);
+	if (err)
+		goto err_inode;
 
 	mutex_lock(&aobj_list_lock);
 	list_add_tail(&obj->list, &aobj_list);
@@ -309,6 +312,8 @@ int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
 	atomic_long_inc(&aobj_counters.objects);
 	return 0;
 
+err_inode:
+	iput(obj->inode);
 err_swmap:
 	aobj_swmap_destroy(&obj->swmap, NULL, NULL);
 err_mutex:
@@ -401,6 +406,7 @@ static void aobj_release(struct kref *ref)
 
 	mutex_destroy(&obj->lock);
 	iput(obj->inode);
+	aobj_pageout_detach(obj);
 	atomic_long_dec(&aobj_counters.objects);
 	obj->ops->release(obj);
 }
@@ -492,8 +498,8 @@ static int aobj_grab_swapped(struct aobj *obj, pgoff_t index, int slot,
 		if (aobj_swmap_find(&obj->swmap, index + n) != slot + n ||
 		    xa_load(aobj_folios(obj), index + n))
 			break;
-		folio = folio_alloc((GFP_HIGHUSER & ~__GFP_DIRECT_RECLAIM) |
-				    __GFP_NOWARN, 0);
+		folio = aobj_folio_alloc(obj, (GFP_HIGHUSER & ~__GFP_DIRECT_RECLAIM) |
+					 __GFP_NOWARN);
 		if (!folio)
 			break;
 		__folio_set_locked(folio);
@@ -663,10 +669,12 @@ static int __aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop,
 		if (err)
 			return err;
 		zeroed = !slot;
-		new = aobj_alloc_page(GFP_HIGHUSER | (zeroed ? __GFP_ZERO : 0),
+		new = aobj_alloc_page(obj, GFP_HIGHUSER | (zeroed ? __GFP_ZERO : 0),
 				      may_oom);
 		if (!new)
-			return -ENOMEM;
+			/* A fault gets SIGBUS, as at the resident limit. */
+			return may_oom && !fatal_signal_pending(current) ?
+				-ENOSPC : -ENOMEM;
 		aobj_lock(obj);
 	}
 

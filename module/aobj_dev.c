@@ -1173,6 +1173,7 @@ err_region:
 	unregister_chrdev_region(aobj_devt, AOBJ_MINORS);
 err_pageout:
 	aobj_pageout_exit();
+	aobj_pageout_destroy();
 err_core:
 	aobj_core_exit();
 	return err;
@@ -1195,6 +1196,8 @@ static void __exit aobj_module_exit(void)
 	class_unregister(&aobj_class);
 	unregister_chrdev_region(aobj_devt, AOBJ_MINORS);
 	aobj_core_exit();
+	/* After aobj_core_exit(): its drain runs the last object releases. */
+	aobj_pageout_destroy();
 }
 
 module_init(aobj_module_init);

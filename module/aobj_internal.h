@@ -57,10 +57,14 @@ int aobj_walk_objects(struct aobj_walk *walk);
 /* aobj_pageout.c */
 bool aobj_resident_room(unsigned long n);
 int aobj_reserve_page(void);
-struct folio *aobj_alloc_page(gfp_t gfp, bool may_oom);
+struct folio *aobj_folio_alloc(struct aobj *obj, gfp_t gfp);
+struct folio *aobj_alloc_page(struct aobj *obj, gfp_t gfp, bool may_oom);
+int aobj_pageout_attach(struct aobj *obj);
+void aobj_pageout_detach(struct aobj *obj);
 int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end);
 int aobj_pageout_init(void);
 void aobj_pageout_exit(void);
+void aobj_pageout_destroy(void);
 
 /* aobj_rw.c */
 struct aobj_pagemap_run;

@@ -17,19 +17,36 @@
  * swap copy is valid (or which was never written: it is all zeros) is
  * dropped without I/O.  Pages of NOSWAP objects are never on the lists;
  * pages in an mlock()ed mapping and pages pinned by someone are skipped.
+ *
+ * Memory cgroups.  An object's pages are charged, as kernel memory
+ * (__GFP_ACCOUNT), to the memory cgroup of the task that created it
+ * (obj->memcg), whoever faults them in: memory.current, memory.max,
+ * memory.high and memory.reclaim see them, as "kernel" in memory.stat.
+ * The kernel reclaims kernel memory of a cgroup only through memcg-aware
+ * shrinkers, for cgroups whose shrinker bit is set, and the one exported
+ * way to set it is list_lru_add(): every object is on aobj_memcg_lru, in
+ * its cgroup's list.  A call of the shrinker for a cgroup counts the
+ * resident pages of the cgroup's objects, and pages out from the
+ * inactive list the pages of objects in the cgroup or below it.  A call
+ * for the root cgroup (global reclaim, or no memory cgroups) takes any
+ * page, as pageout did before cgroups.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
+#include <linux/list_lru.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pagemap.h>
 #include <linux/jiffies.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/shrinker.h>
+#include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/swap.h>
 #include <linux/wait.h>
@@ -50,6 +67,26 @@ static DECLARE_WAIT_QUEUE_HEAD(aobj_pageout_wait);
 static unsigned long aobj_pageout_gen;
 static unsigned long aobj_pageout_last;
 static struct shrinker *aobj_shrinker;
+
+/*
+ * An object's entry on aobj_memcg_lru.  It is a slab object of its own,
+ * allocated charged to the object's cgroup with kmem_cache_alloc_lru():
+ * that is what makes the list_lru ready for the cgroup, and what tells
+ * list_lru_add_obj() which cgroup's list it goes on (its parent's, after
+ * the cgroup is removed).
+ */
+struct aobj_memcg_link {
+	struct list_head node;
+	struct aobj *obj;
+};
+
+static struct kmem_cache *aobj_memcg_link_cache;
+static struct list_lru aobj_memcg_lru;
+/* How far pageout for a cgroup looks along a list for the cgroup's pages. */
+#define AOBJ_MEMCG_LOOKAHEAD	4096
+/* Room a cgroup's reclaim makes below its limit (pages): 1/32, >= 1 cluster. */
+#define AOBJ_MEMCG_MARGIN(limit)	max_t(unsigned long, (limit) / 32, \
+					      2 * AOBJ_PAGEOUT_CLUSTER)
 
 static unsigned int max_resident_mb;
 /* The worker may be queued; under kernel_param_lock(THIS_MODULE). */
@@ -202,6 +239,96 @@ static bool aobj_lru_keep(struct folio *folio)
 }
 
 /*
+ * aobj_lru_refill: move the oldest active pages to the inactive list.
+ * => aobj_lru_lock must be held.
+ */
+static void aobj_lru_refill(void)
+{
+	int n;
+
+	lockdep_assert_held(&aobj_lru_lock);
+	for (n = 0; n < AOBJ_LRU_REFILL && !list_empty(&aobj_lru_active); n++)
+		list_move(aobj_lru_active.prev, &aobj_lru_inactive);
+}
+
+/*
+ * aobj_reclaim_memcg: the cgroup that pageout for @memcg must keep to:
+ * NULL (any page) for the root cgroup and without cgroups.
+ */
+static struct mem_cgroup *aobj_reclaim_memcg(struct mem_cgroup *memcg)
+{
+	return memcg && memcg->css.parent ? memcg : NULL;
+}
+
+/* May pageout for @memcg (not NULL) take @folio?  => aobj_lru_lock held. */
+static bool aobj_folio_in_memcg(struct folio *folio, struct mem_cgroup *memcg)
+{
+	struct aobj *obj = folio->private;
+
+	lockdep_assert_held(&aobj_lru_lock);
+	return obj->memcg && mem_cgroup_is_descendant(obj->memcg, memcg);
+}
+
+/*
+ * aobj_memcg_at_max: is @memcg, or a cgroup above it, within
+ * AOBJ_MEMCG_MARGIN of its memory.max?  Charges there fail.
+ */
+static bool aobj_memcg_at_max(struct mem_cgroup *memcg)
+{
+	for (; memcg; memcg = parent_mem_cgroup(memcg)) {
+		unsigned long max = READ_ONCE(memcg->memory.max);
+
+		if (max != PAGE_COUNTER_MAX &&
+		    page_counter_read(&memcg->memory) + AOBJ_MEMCG_MARGIN(max) > max)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * aobj_lru_victim: the next page pageout looks at: the tail of the
+ * inactive list (refilled from the active one when empty), or for a
+ * cgroup the inactive page of the cgroup nearest the tail.  When the
+ * inactive list has none near its tail, the cgroup's oldest active pages
+ * move to the inactive tail first, as a refill does: the cgroup ages its
+ * pages without touching other cgroups' pages.
+ * => aobj_lru_lock must be held.
+ * Return: the page, or NULL if there is none to take.
+ */
+static struct folio *aobj_lru_victim(struct mem_cgroup *memcg)
+{
+	struct folio *folio, *prev, *found = NULL;
+	int looked = 0, moved = 0;
+
+	lockdep_assert_held(&aobj_lru_lock);
+	if (list_empty(&aobj_lru_inactive))
+		aobj_lru_refill();
+	if (list_empty(&aobj_lru_inactive) && list_empty(&aobj_lru_active))
+		return NULL;
+	if (!memcg)
+		return list_last_entry(&aobj_lru_inactive, struct folio, lru);
+
+	list_for_each_entry_reverse(folio, &aobj_lru_inactive, lru) {
+		if (aobj_folio_in_memcg(folio, memcg))
+			return folio;
+		if (++looked == AOBJ_MEMCG_LOOKAHEAD)
+			break;
+	}
+	looked = 0;
+	list_for_each_entry_safe_reverse(folio, prev, &aobj_lru_active, lru) {
+		if (moved == AOBJ_LRU_REFILL || looked++ == AOBJ_MEMCG_LOOKAHEAD)
+			break;
+		if (!aobj_folio_in_memcg(folio, memcg))
+			continue;
+		list_move_tail(&folio->lru, &aobj_lru_inactive);
+		if (!found)
+			found = folio;
+		moved++;
+	}
+	return found;
+}
+
+/*
  * aobj_pageout_gather: lock up to AOBJ_PAGEOUT_CLUSTER inactive pages of
  * @obj, the one at @index first, then others of @obj from the tail of the
  * inactive list, whatever their index: NetBSD's pagedaemon builds swap
@@ -349,26 +476,15 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index)
 }
 
 /*
- * aobj_lru_refill: move the oldest active pages to the inactive list.
- * => aobj_lru_lock must be held.
- */
-static void aobj_lru_refill(void)
-{
-	int n;
-
-	lockdep_assert_held(&aobj_lru_lock);
-	for (n = 0; n < AOBJ_LRU_REFILL && !list_empty(&aobj_lru_active); n++)
-		list_move(aobj_lru_active.prev, &aobj_lru_inactive);
-}
-
-/*
  * aobj_pageout_scan: look at up to @nr_to_scan victims, stop once
- * @nr_to_free pages have left memory.
+ * @nr_to_free pages have left memory.  With @memcg, only pages charged to
+ * it or to a cgroup below it.
  * => nothing locked; sleeps.
  * Return: pages that left memory.
  */
 static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
-				       unsigned long nr_to_free)
+				       unsigned long nr_to_free,
+				       struct mem_cgroup *memcg)
 {
 	unsigned long freed = 0;
 
@@ -378,13 +494,11 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 		pgoff_t index;
 
 		spin_lock(&aobj_lru_lock);
-		if (list_empty(&aobj_lru_inactive))
-			aobj_lru_refill();
-		if (list_empty(&aobj_lru_inactive)) {
+		folio = aobj_lru_victim(memcg);
+		if (!folio) {
 			spin_unlock(&aobj_lru_lock);
 			break;
 		}
-		folio = list_last_entry(&aobj_lru_inactive, struct folio, lru);
 		if (aobj_lru_keep(folio)) {
 			spin_unlock(&aobj_lru_lock);
 			continue;
@@ -421,7 +535,7 @@ static void aobj_pageout_worker(struct work_struct *work)
 		 * frees nothing has seen every page, referenced ones twice.
 		 */
 		n = aobj_pageout_scan(2 * aobj_resident() + AOBJ_PAGEOUT_CLUSTER,
-				      want);
+				      want, NULL);
 		freed += n;
 	}
 	WRITE_ONCE(aobj_pageout_last, freed);
@@ -475,7 +589,7 @@ int aobj_reserve_page(void)
 			goto full;
 		}
 		if (aobj_pageout_scan(AOBJ_PAGEOUT_LOOKAHEAD,
-				      AOBJ_PAGEOUT_CLUSTER)) {
+				      AOBJ_PAGEOUT_CLUSTER, NULL)) {
 			deadline = jiffies + AOBJ_RESERVE_PATIENCE;
 			continue;
 		}
@@ -514,6 +628,7 @@ full:
 
 /**
  * aobj_alloc_page - allocate a page for an object, paging out before OOM
+ * @obj: the object; the page is charged to its cgroup (aobj_folio_alloc())
  * @gfp: GFP_HIGHUSER, or'd with flags such as __GFP_ZERO
  * @may_oom: a fault may still call the OOM killer once aobj pageout can
  *	free nothing (the memory is someone else's); swapoff never does
@@ -523,39 +638,114 @@ full:
  * reclaim and calls the OOM killer while aobj pages could still go to
  * swap.  So the allocation is made without the OOM killer
  * (__GFP_RETRY_MAYFAIL), and when it fails the task pages out a cluster
- * of aobj pages itself and tries again.
+ * of aobj pages itself and tries again: of the object's cgroup first, then
+ * any.  (A cgroup at its limit has already reclaimed, aobj's shrinker
+ * included, before the charge failed: the charge then fails rather than
+ * call the cgroup's OOM killer.)
  *
  * A fault goes on as long as pageout frees pages (a fatal signal ends
  * it), since failing it would leak VM_FAULT_OOM to the fault handler;
  * once AOBJ_ALLOC_IDLE_SCANS scans in a row freed nothing, or aobj has
  * no swap room or no page on its lists, it allocates as any
- * other fault would, OOM killer included.  Swapoff gives up after
- * AOBJ_ALLOC_TRIES tries: it stops with -ENOMEM, the device in service.
+ * other fault would, OOM killer included, except for a NOSWAP object,
+ * whose pages are its creator's choice: that allocation fails.  Swapoff
+ * gives up after AOBJ_ALLOC_TRIES tries: it stops with -ENOMEM, the
+ * device in service.
  *
  * => nothing locked (no object, no folio); sleeps.
- * Return: the folio, or NULL: memory short for swapoff, or a fatal signal.
+ * Return: the folio, or NULL: memory short for swapoff or for a NOSWAP
+ * object, or a fatal signal.
  */
-struct folio *aobj_alloc_page(gfp_t gfp, bool may_oom)
+struct folio *aobj_alloc_page(struct aobj *obj, gfp_t gfp, bool may_oom)
 {
+	struct mem_cgroup *memcg = aobj_reclaim_memcg(obj->memcg);
 	struct folio *folio;
 	int tries, idle = 0;
 
 	might_sleep();
 	for (tries = 0; may_oom || tries < AOBJ_ALLOC_TRIES; tries++) {
-		folio = folio_alloc(gfp | __GFP_RETRY_MAYFAIL | __GFP_NOWARN, 0);
+		folio = aobj_folio_alloc(obj, gfp | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 		if (folio || fatal_signal_pending(current))
 			return folio;
 		if (!aobj_swap_available() || aobj_lru_empty())
 			break;
-		if (aobj_pageout_scan(AOBJ_PAGEOUT_LOOKAHEAD, AOBJ_PAGEOUT_CLUSTER))
+		/*
+		 * At its cgroup's memory.max, only the cgroup's own pages
+		 * make room: paging out others' would go on for ever.
+		 */
+		if (aobj_pageout_scan(AOBJ_PAGEOUT_LOOKAHEAD, AOBJ_PAGEOUT_CLUSTER,
+				      aobj_memcg_at_max(memcg) ? memcg : NULL))
 			idle = 0;
 		else if (++idle == AOBJ_ALLOC_IDLE_SCANS)
 			break;
 		cond_resched();
 	}
-	if (!may_oom)
+	/* Nothing of a NOSWAP object can go: the OOM killer must not either. */
+	if (!may_oom || (obj->flags & AOBJ_NOSWAP))
 		return NULL;
-	return folio_alloc(gfp | __GFP_NOWARN, 0);
+	return aobj_folio_alloc(obj, gfp | __GFP_NOWARN);
+}
+
+/**
+ * aobj_folio_alloc - allocate a page for @obj, charged to its cgroup
+ * @obj: the object
+ * @gfp: allocation flags; __GFP_ACCOUNT is added
+ *
+ * => any context @gfp allows.
+ * Return: the folio, or NULL.
+ */
+struct folio *aobj_folio_alloc(struct aobj *obj, gfp_t gfp)
+{
+	struct mem_cgroup *old = set_active_memcg(obj->memcg);
+	struct folio *folio = folio_alloc(gfp | __GFP_ACCOUNT, 0);
+
+	set_active_memcg(old);
+	return folio;
+}
+
+/**
+ * aobj_pageout_attach - charge @obj's pages to the current task's cgroup
+ * @obj: a new object, not yet on the global list
+ *
+ * Puts the object on its cgroup's list, so that reclaim in that cgroup
+ * calls aobj's shrinker.
+ *
+ * => nothing locked; may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int aobj_pageout_attach(struct aobj *obj)
+{
+	struct aobj_memcg_link *link;
+	struct mem_cgroup *old;
+
+	obj->memcg = get_mem_cgroup_from_mm(NULL);
+	old = set_active_memcg(obj->memcg);
+	link = kmem_cache_alloc_lru(aobj_memcg_link_cache, &aobj_memcg_lru,
+				    GFP_KERNEL_ACCOUNT);
+	set_active_memcg(old);
+	if (!link) {
+		mem_cgroup_put(obj->memcg);
+		obj->memcg = NULL;
+		return -ENOMEM;
+	}
+	INIT_LIST_HEAD(&link->node);
+	link->obj = obj;
+	obj->memcg_link = link;
+	list_lru_add_obj(&aobj_memcg_lru, &link->node);
+	return 0;
+}
+
+/**
+ * aobj_pageout_detach - undo aobj_pageout_attach()
+ * @obj: an object whose pages are all gone
+ *
+ * => nothing locked.
+ */
+void aobj_pageout_detach(struct aobj *obj)
+{
+	list_lru_del_obj(&aobj_memcg_lru, &obj->memcg_link->node);
+	kmem_cache_free(aobj_memcg_link_cache, obj->memcg_link);
+	mem_cgroup_put(obj->memcg);
 }
 
 /**
@@ -620,25 +810,75 @@ int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end)
 	return err;
 }
 
+/* Add up the pages pageout could take from one object of a cgroup's list. */
+static enum lru_status aobj_memcg_count_one(struct list_head *item,
+					    struct list_lru_one *list,
+					    spinlock_t *lock, void *arg)
+{
+	struct aobj *obj = container_of(item, struct aobj_memcg_link, node)->obj;
+	unsigned long *n = arg;
+
+	if (!(obj->flags & AOBJ_NOSWAP))
+		*n += READ_ONCE(obj->nr_resident);
+	return LRU_SKIP;
+}
+
 static unsigned long aobj_shrink_count(struct shrinker *s,
 				       struct shrink_control *sc)
 {
-	unsigned long n = aobj_resident();
+	unsigned long n = 0, walk;
 
 	if (!aobj_swap_available())
 		return 0;
+	if (aobj_reclaim_memcg(sc->memcg)) {
+		walk = list_lru_count_one(&aobj_memcg_lru, sc->nid, sc->memcg);
+		list_lru_walk_one(&aobj_memcg_lru, sc->nid, sc->memcg,
+				  aobj_memcg_count_one, &n, &walk);
+	} else {
+		n = aobj_resident();
+	}
 	return n ? n : SHRINK_EMPTY;
+}
+
+/*
+ * aobj_memcg_satisfied: is reclaim for @memcg done with aobj pages?  It is
+ * once @memcg and every cgroup above it with a memory.max or memory.high
+ * is AOBJ_MEMCG_MARGIN below it, if any has one.  The kernel does not count
+ * the pages a shrinker frees as progress of cgroup reclaim
+ * (flush_reclaim_state() in mm/vmscan.c), so a cgroup at its limit would
+ * otherwise go down to priority 0 and page out every aobj page it has on
+ * each charge that fails.  A cgroup without limits is reclaimed
+ * proactively (memory.reclaim): there, pageout takes what it is asked for.
+ */
+static bool aobj_memcg_satisfied(struct mem_cgroup *memcg)
+{
+	bool limited = false;
+
+	for (; memcg; memcg = parent_mem_cgroup(memcg)) {
+		unsigned long limit = min(READ_ONCE(memcg->memory.max),
+					  READ_ONCE(memcg->memory.high));
+
+		if (limit == PAGE_COUNTER_MAX)
+			continue;
+		limited = true;
+		if (page_counter_read(&memcg->memory) + AOBJ_MEMCG_MARGIN(limit) > limit)
+			return false;
+	}
+	return limited;
 }
 
 static unsigned long aobj_shrink_scan(struct shrinker *s,
 				      struct shrink_control *sc)
 {
+	struct mem_cgroup *memcg = aobj_reclaim_memcg(sc->memcg);
 	unsigned long freed;
 
 	/* Pageout does block I/O. */
 	if (!(sc->gfp_mask & __GFP_IO))
 		return SHRINK_STOP;
-	freed = aobj_pageout_scan(sc->nr_to_scan, sc->nr_to_scan);
+	if (memcg && aobj_memcg_satisfied(memcg))
+		return SHRINK_STOP;
+	freed = aobj_pageout_scan(sc->nr_to_scan, sc->nr_to_scan, memcg);
 	/*
 	 * The pages went back to the page allocator: tell reclaim, as slab
 	 * does for its pages, or it sees no progress and goes for the OOM
@@ -650,10 +890,18 @@ static unsigned long aobj_shrink_scan(struct shrinker *s,
 
 int aobj_pageout_init(void)
 {
+	int err = -ENOMEM;
+
 	INIT_WORK(&aobj_pageout_work, aobj_pageout_worker);
-	aobj_shrinker = shrinker_alloc(0, "aobj");
-	if (!aobj_shrinker)
+	aobj_memcg_link_cache = KMEM_CACHE(aobj_memcg_link, SLAB_ACCOUNT);
+	if (!aobj_memcg_link_cache)
 		return -ENOMEM;
+	aobj_shrinker = shrinker_alloc(SHRINKER_MEMCG_AWARE, "aobj");
+	if (!aobj_shrinker)
+		goto err_cache;
+	err = list_lru_init_memcg(&aobj_memcg_lru, aobj_shrinker);
+	if (err)
+		goto err_shrinker;
 	aobj_shrinker->count_objects = aobj_shrink_count;
 	aobj_shrinker->scan_objects = aobj_shrink_scan;
 	aobj_shrinker->seeks = DEFAULT_SEEKS;
@@ -662,6 +910,12 @@ int aobj_pageout_init(void)
 	aobj_pageout_live = true;
 	kernel_param_unlock(THIS_MODULE);
 	return 0;
+
+err_shrinker:
+	shrinker_free(aobj_shrinker);
+err_cache:
+	kmem_cache_destroy(aobj_memcg_link_cache);
+	return err;
 }
 
 /*
@@ -677,4 +931,14 @@ void aobj_pageout_exit(void)
 	kernel_param_unlock(THIS_MODULE);
 	shrinker_free(aobj_shrinker);
 	cancel_work_sync(&aobj_pageout_work);
+}
+
+/*
+ * aobj_pageout_destroy: free the cgroup lists, once every object is gone.
+ * => nothing locked.
+ */
+void aobj_pageout_destroy(void)
+{
+	list_lru_destroy(&aobj_memcg_lru);
+	kmem_cache_destroy(aobj_memcg_link_cache);
 }

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memcg: aobj pages are charged to the memory cgroup of the task that
+ * created the object, and that cgroup's limits page them out to aobj's own
+ * swap devices.  No Linux swap is on, and there is no resident limit
+ * (max_resident_mb=0): only the cgroup can make the pages go.
+ *
+ *  1. memory.max=48M: uid 1000 in the cgroup writes a 128 MiB object and
+ *     reads it back.  memory.peak lies between 32 and 50 MiB (the pages
+ *     are charged, and the limit holds them), the object has swapped
+ *     pages, nobody is OOM-killed, the data is intact.
+ *  2. The same with memory.high=48M and no memory.max.
+ *  3. memory.reclaim of 32M on a cgroup that holds only aobj pages (its
+ *     task has exited) pages out at least 28 MiB.
+ *  4. A NOSWAP object of 64 MiB in a 32M cgroup never takes more than the
+ *     cgroup's limit: the fault past it gets SIGBUS, nobody is OOM-killed,
+ *     and an object outside the cgroup (another user's) keeps faulting
+ *     pages in the while.
+ *
+ * Needs cgroup2 with the memory controller and one free disk in
+ * $AOBJ_DISKS (the test VM).  Exit 0/1/77.
+ */
+#include "swaptest.h"
+
+#include <grp.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+
+#define USER		1000
+#define CG_ROOT		"/sys/fs/cgroup"
+#define MB		(1024ULL * 1024)
+
+static char cg_made[4][128];
+static int cg_nmade;
+
+static int cg_write(const char *cg, const char *file, const char *val)
+{
+	char path[256];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static long long cg_read(const char *cg, const char *file)
+{
+	char path[256];
+	long long v;
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	if (t_read_num(path, &v))
+		t_bail("read %s: %s", path, strerror(errno));
+	return v;
+}
+
+/* A "key value" line of a cgroup file such as memory.events. */
+static long long cg_key(const char *cg, const char *file, const char *key)
+{
+	char path[256], name[64];
+	long long v, found = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	f = fopen(path, "r");
+	if (!f)
+		t_bail("open %s: %s", path, strerror(errno));
+	while (fscanf(f, "%63s %lld", name, &v) == 2)
+		if (!strcmp(name, key))
+			found = v;
+	fclose(f);
+	if (found < 0)
+		t_bail("no %s in %s", key, path);
+	return found;
+}
+
+static void cg_cleanup(void)
+{
+	while (cg_nmade > 0)
+		rmdir(cg_made[--cg_nmade]);
+}
+
+/* A fresh cgroup under the root; the memory controller is on there. */
+static const char *cg_new(const char *name)
+{
+	static char paths[4][128];
+	char *path = paths[cg_nmade];
+
+	snprintf(path, sizeof(paths[0]), "%s/%s", CG_ROOT, name);
+	rmdir(path);
+	if (mkdir(path, 0755))
+		t_bail("mkdir %s: %s", path, strerror(errno));
+	snprintf(cg_made[cg_nmade++], sizeof(cg_made[0]), "%s", path);
+	return path;
+}
+
+static void cg_setup(void)
+{
+	char buf[256] = "";
+	int fd;
+
+	if (access(CG_ROOT "/cgroup.controllers", F_OK)) {
+		mkdir(CG_ROOT, 0755);
+		if (mount("none", CG_ROOT, "cgroup2", 0, NULL))
+			t_skip("cannot mount cgroup2: %s", strerror(errno));
+	}
+	fd = open(CG_ROOT "/cgroup.controllers", O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) < 0)
+		t_skip("no cgroup.controllers");
+	close(fd);
+	if (!strstr(buf, "memory"))
+		t_skip("no memory controller (%s)", buf);
+	if (cg_write(CG_ROOT, "cgroup.subtree_control", "+memory"))
+		t_bail("cannot enable the memory controller: %s", strerror(errno));
+}
+
+/* What a child reports to the parent, in shared memory. */
+struct report {
+	unsigned int id;
+	unsigned long long swapped;	/* the object's, after the write */
+	unsigned long long bad_pages;	/* pages that did not read back */
+	int done;			/* pages written, in MiB */
+};
+
+static struct report *rep;
+
+static long long vmstat_oom(void)
+{
+	char name[64];
+	long long v, found = 0;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		t_bail("open /proc/vmstat: %s", strerror(errno));
+	while (fscanf(f, "%63s %lld", name, &v) == 2)
+		if (!strcmp(name, "oom_kill"))
+			found = v;
+	fclose(f);
+	return found;
+}
+
+static void child_join(const char *cg, int uid)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (cg_write(cg, "cgroup.procs", pid))
+		t_bail("join %s: %s", cg, strerror(errno));
+	if (uid >= 0 && (setgroups(0, NULL) || setgid(uid) || setuid(uid)))
+		t_bail("cannot become uid %d: %s", uid, strerror(errno));
+}
+
+/*
+ * In a child: create an object of @mb MiB (@flags), write it page by page
+ * through a mapping, then read it back if @verify.  Reports in *rep.
+ */
+static void child_write(const char *cg, int uid, unsigned int mb,
+			uint32_t flags, bool verify, uint64_t seed)
+{
+	size_t npages = (size_t)mb * MB / 4096, i;
+	struct aobj_info info;
+	unsigned int id;
+	char *map;
+	int fd;
+
+	alarm(250);
+	if (flags & AOBJ_CREATE_NOSWAP)
+		signal(SIGBUS, SIG_DFL);	/* the expected end, see noswap_test() */
+	child_join(cg, uid);
+	if (t_create_raw((uint64_t)mb * MB, flags, 0666, &id))
+		t_bail("create %u MiB as uid %d: %s", mb, uid, strerror(errno));
+	rep->id = id;
+	fd = t_open_or_bail(id, O_RDWR);
+	map = t_map(fd, (size_t)mb * MB, PROT_READ | PROT_WRITE);
+	if (map == MAP_FAILED)
+		t_bail("mmap: %s", strerror(errno));
+	for (i = 0; i < npages; i++) {
+		sw_fill_page(map + i * 4096, i, seed);
+		if (!(i % 256))
+			rep->done = i / 256;
+	}
+	rep->done = mb;
+	if (!t_stat(fd, &info))
+		rep->swapped = info.swapped;
+	if (verify)
+		rep->bad_pages = sw_verify_pages(map, npages, NULL, seed,
+						 "the object reads back in the cgroup");
+	t_child_exit();
+}
+
+/* Tests 1 and 2: write and verify 128 MiB under @file=48M. */
+static void limit_test(const char *name, const char *file)
+{
+	long long peak, oom, oom0 = vmstat_oom();
+	const char *cg = cg_new(name);
+	pid_t pid;
+
+	if (cg_write(cg, file, "48M"))
+		t_bail("%s=48M: %s", file, strerror(errno));
+	memset(rep, 0, sizeof(*rep));
+	pid = t_fork();
+	if (!pid)
+		child_write(cg, USER, 128, 0, true, 11);
+	t_wait(pid, "uid 1000 wrote and verified 128 MiB");
+	t_track(rep->id);
+	peak = cg_read(cg, "memory.peak");
+	oom = cg_key(cg, "memory.events", "oom_kill");
+	if (!t_check(peak >= 32 * (long long)MB && peak <= 50 * (long long)MB,
+		     "%s=48M: memory.peak between 32 and 50 MiB", file))
+		t_diag("memory.peak %lld KiB", peak >> 10);
+	else
+		t_diag("memory.peak %lld KiB", peak >> 10);
+	if (!t_check(rep->swapped >= 64 * MB / 4096,
+		     "%s=48M: at least 64 MiB of the object went to swap", file))
+		t_diag("swapped %llu pages", rep->swapped);
+	T_EQ(oom, 0, "%s=48M: no OOM kill in the cgroup", file);
+	T_EQ(vmstat_oom() - oom0, 0, "%s=48M: no OOM kill anywhere", file);
+	t_detach(rep->id);
+	t_untrack(rep->id);
+}
+
+/* Test 3: memory.reclaim of 32M on a cgroup holding only aobj pages. */
+static void reclaim_test(void)
+{
+	const char *cg = cg_new("aobj-reclaim");
+	long long cur0, cur1, po0, po1;
+	pid_t pid;
+	int err;
+
+	memset(rep, 0, sizeof(*rep));
+	pid = t_fork();
+	if (!pid)
+		child_write(cg, USER, 64, 0, false, 12);
+	t_wait(pid, "uid 1000 wrote 64 MiB and exited");
+	t_track(rep->id);
+	cur0 = cg_read(cg, "memory.current");
+	if (!t_check(cur0 >= 60 * (long long)MB,
+		     "the exited task's cgroup still holds the object's 64 MiB"))
+		t_diag("memory.current %lld KiB", cur0 >> 10);
+	po0 = t_gstat("pageouts");
+	err = cg_write(cg, "memory.reclaim", "32M");
+	po1 = t_gstat("pageouts");
+	cur1 = cg_read(cg, "memory.current");
+	t_diag("memory.reclaim 32M: %s; pageouts +%lld pages, memory.current %lld -> %lld KiB",
+	       err ? strerror(-err) : "ok", po1 - po0, cur0 >> 10, cur1 >> 10);
+	if (!t_check(po1 - po0 >= 28 * (long long)MB / 4096,
+		     "memory.reclaim 32M paged out at least 28 MiB"))
+		t_diag("%lld pages", po1 - po0);
+	t_check(cur0 - cur1 >= 28 * (long long)MB,
+		"memory.current fell by at least 28 MiB");
+	t_detach(rep->id);
+	t_untrack(rep->id);
+}
+
+/* Test 4: NOSWAP in a 32M cgroup, another user's faults go on. */
+static void noswap_test(void)
+{
+	const char *cg = cg_new("aobj-noswap");
+	size_t npages = 16 * MB / 4096, i;
+	long long oom0 = vmstat_oom();
+	unsigned int other;
+	long long peak;
+	char *map;
+	int fd, status;
+	pid_t pid;
+
+	if (cg_write(cg, "memory.max", "32M"))
+		t_bail("memory.max=32M: %s", strerror(errno));
+	/* Another user's object, outside the cgroup. */
+	other = t_create(16 * MB, 0, 0600);
+	fd = t_open_or_bail(other, O_RDWR);
+	map = t_map(fd, 16 * MB, PROT_READ | PROT_WRITE);
+	if (map == MAP_FAILED)
+		t_bail("mmap: %s", strerror(errno));
+
+	memset(rep, 0, sizeof(*rep));
+	pid = t_fork();
+	if (!pid)
+		child_write(cg, -1, 64, AOBJ_CREATE_NOSWAP, false, 13);
+	/* Fault the other object in while the NOSWAP writer runs. */
+	for (i = 0; i < npages; i++)
+		sw_fill_page(map + i * 4096, i, 14);
+	waitpid(pid, &status, 0);
+	if (rep->id)
+		t_track(rep->id);
+	peak = cg_read(cg, "memory.peak");
+	t_diag("NOSWAP writer: %d of 64 MiB written, %s %d; memory.peak %lld KiB",
+	       rep->done, WIFSIGNALED(status) ? "killed by signal" : "exit",
+	       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+	       peak >> 10);
+	t_check(rep->done < 64, "the NOSWAP writer could not write 64 MiB in a 32M cgroup");
+	t_check(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
+		"its fault past the limit got SIGBUS");
+	T_EQ(cg_key(cg, "memory.events", "oom_kill"), 0,
+	     "NOSWAP at memory.max: no OOM kill in the cgroup");
+	T_EQ(vmstat_oom() - oom0, 0, "NOSWAP at memory.max: no OOM kill anywhere");
+	/* The kernel forces a charge or two for a dying task: 1 MiB slack. */
+	t_check(peak <= 33 * (long long)MB,
+		"the NOSWAP object never took more than memory.max (32M, +1 MiB)");
+	sw_verify_pages(map, npages, NULL, 14, "another user's object faults in and reads back");
+	munmap(map, 16 * MB);
+	close(fd);
+	if (rep->id) {
+		t_detach(rep->id);
+		t_untrack(rep->id);
+	}
+}
+
+int main(void)
+{
+	char disks[1][64];
+
+	sw_init("memcg", 290);
+	if (t_pagesize != 4096)
+		t_skip("page size %ld", t_pagesize);
+	cg_setup();
+	atexit(cg_cleanup);
+	sw_disks(disks, 1, 1);
+	if (sw_limit_mb())
+		sw_set_limit_mb(0);
+	sw_swapon_or_bail(disks[0], 0);
+	rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (rep == MAP_FAILED)
+		t_bail("mmap: %s", strerror(errno));
+
+	sw_mark("memory.max");
+	limit_test("aobj-max", "memory.max");
+	sw_mark("memory.high");
+	limit_test("aobj-high", "memory.high");
+	sw_mark("memory.reclaim");
+	reclaim_test();
+	sw_mark("NOSWAP");
+	noswap_test();
+	sw_mark("done");
+	return sw_done();
+}
