@@ -13,6 +13,12 @@
 # aobj-stress --remove-device; SIGBUS/EIO on objects that had pages
 # swapped meanwhile is expected and counted (lost_to_removal).  This needs
 # the module to let go of a dead device (blk_holder_ops->mark_dead).
+#
+# A memory-cgroup co-runner (AOBJ_STRESS_MEMCG, default 32M; 0 for none):
+# a second aobj-stress, without devices of its own, runs in a cgroup with
+# that memory.max for the run minus 30 s; its objects are charged there,
+# so the cgroup's reclaim pages them out to the devices the first one
+# churns.  It must pass too.
 . /scripts/guest/lib.sh
 
 kmemleak=/sys/kernel/debug/kmemleak
@@ -21,6 +27,8 @@ iterations=${AOBJ_FUZZ_ITERATIONS:-20000}
 pressure=${AOBJ_STRESS_PRESSURE:-64M}
 seed=${AOBJ_SEED:-$(date +%s)}
 remove=${AOBJ_STRESS_REMOVE:-1}
+memcg=${AOBJ_STRESS_MEMCG:-32M}
+cg=/sys/fs/cgroup/aobj-stress
 nullb=/sys/kernel/config/nullb/aobjrm
 rc=0
 
@@ -58,9 +66,34 @@ if [ "$remove" = 1 ]; then
 		rc=1
 	fi
 fi
+corunner=
+if [ "$memcg" != 0 ] && [ "$duration" -gt 60 ]; then
+	mkdir -p /sys/fs/cgroup
+	[ -e /sys/fs/cgroup/cgroup.controllers ] || mount -t cgroup2 none /sys/fs/cgroup
+	if echo +memory >/sys/fs/cgroup/cgroup.subtree_control &&
+	   mkdir -p "$cg" && echo "$memcg" >"$cg/memory.max"; then
+		cd=$((duration - 30))
+		echo "AOBJ-STRESS: co-runner in a cgroup with memory.max=$memcg: aobj-stress --duration $cd --seed $((seed + 1)) --procs 2 --objects 6 --max-pages 8192 --no-floors"
+		(
+			sleep 10
+			echo 0 >"$cg/cgroup.procs"	# "0": the writer itself
+			exec /tools/aobj-stress --duration "$cd" --seed "$((seed + 1))" \
+				--procs 2 --objects 6 --max-pages 8192 --no-floors
+		) >/tmp/corunner.log 2>&1 &
+		corunner=$!
+	else
+		echo "AOBJ-STRESS: cannot set up the memory cgroup $cg"
+		rc=1
+	fi
+fi
 echo "AOBJ-STRESS: aobj-stress --duration $duration --seed $seed $* $AOBJ_DISKS"
 # shellcheck disable=SC2086
 /tools/aobj-stress --duration "$duration" --seed "$seed" --verbose "$@" $AOBJ_DISKS || rc=1
+if [ -n "$corunner" ]; then
+	wait "$corunner" || rc=1
+	sed 's/^/AOBJ-STRESS: co-runner: /' /tmp/corunner.log
+	echo "AOBJ-STRESS: co-runner memory.peak $(cat "$cg/memory.peak") memory.events: $(tr '\n' ' ' <"$cg/memory.events")"
+fi
 nullb_remove
 echo "AOBJ-STRESS: aobj-fuzz --iterations $iterations --seed $seed $AOBJ_DISKS"
 # shellcheck disable=SC2086

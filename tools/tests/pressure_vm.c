@@ -93,7 +93,7 @@ int main(void)
 		sw_verify_pages(map, npages, NULL, 21, "read back beside stress-ng");
 		rounds++;
 		r = waitpid(stress_pid, &status, WNOHANG);
-	} while (!r && rounds < 8);
+	} while (!r && rounds < 3);
 	if (!r)
 		r = waitpid(stress_pid, &status, 0);
 	stress_pid = 0;

@@ -19,7 +19,7 @@
 #include "swaptest.h"
 
 /* Memory left beside the balloon, and the object's size beyond it. */
-#define LEFT_MB		128
+#define LEFT_MB		96
 #define OVER_MB		64
 
 static long long meminfo_mb(const char *key)
