@@ -298,6 +298,13 @@ int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
 		goto err_swmap;
 	}
 	obj->inode->i_size = pages << PAGE_SHIFT;
+	/*
+	 * i_pages' nodes unaccounted: they are allocated under obj->lock, a
+	 * NOIO scope, where a charge at memory.max could reclaim nothing of
+	 * aobj's and would call the cgroup's OOM killer.  They are some 0.2%
+	 * of the pages they index, which are charged.
+	 */
+	xa_init_flags(&obj->inode->i_mapping->i_pages, XA_FLAGS_LOCK_IRQ);
 	obj->inode->i_mapping->a_ops = &aobj_aops;
 	/* Only the object takes its pages out of i_pages: see aobj_aops. */
 	mapping_set_release_always(obj->inode->i_mapping);
@@ -709,6 +716,7 @@ static int __aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop,
 	err = aobj_swap_read(ra, slot, nr);
 	if (err && nr > 1) {
 		/* Leave the neighbours in swap; their own faults will tell. */
+		aobj_count(io_errors);
 		aobj_lock(obj);
 		aobj_unread_abort(obj, index, ra, 1, nr);
 		aobj_unlock(obj);
@@ -1023,6 +1031,7 @@ static int aobj_pagein_batch(struct aobj *obj, pgoff_t index,
 	aobj_lock(obj);
 	if (err) {
 		/* The page-by-page path will tell which pages are lost. */
+		aobj_count(io_errors);
 		aobj_unread_abort(obj, index, batch, 0, n);
 		ctx->single_until = index + n;
 		return 0;

@@ -80,7 +80,12 @@ struct aobj_memcg_link {
 	struct aobj *obj;
 };
 
+/*
+ * Made on the first object, not at module init: kmem_cache_create() dumps
+ * the stack when it fails, and init must fail cleanly.
+ */
 static struct kmem_cache *aobj_memcg_link_cache;
+static DEFINE_MUTEX(aobj_memcg_link_mutex);
 static struct list_lru aobj_memcg_lru;
 /* How far pageout for a cgroup looks along a list for the cgroup's pages. */
 #define AOBJ_MEMCG_LOOKAHEAD	4096
@@ -715,13 +720,26 @@ struct folio *aobj_folio_alloc(struct aobj *obj, gfp_t gfp)
  */
 int aobj_pageout_attach(struct aobj *obj)
 {
-	struct aobj_memcg_link *link;
+	/* Pairs with the release below: a cache seen is a cache made. */
+	struct kmem_cache *cache = smp_load_acquire(&aobj_memcg_link_cache);
+	struct aobj_memcg_link *link = NULL;
 	struct mem_cgroup *old;
 
+	if (!cache) {
+		mutex_lock(&aobj_memcg_link_mutex);
+		cache = aobj_memcg_link_cache;
+		if (!cache) {
+			cache = KMEM_CACHE(aobj_memcg_link, SLAB_ACCOUNT);
+			/* Pairs with the acquire above. */
+			smp_store_release(&aobj_memcg_link_cache, cache);
+		}
+		mutex_unlock(&aobj_memcg_link_mutex);
+	}
 	obj->memcg = get_mem_cgroup_from_mm(NULL);
 	old = set_active_memcg(obj->memcg);
-	link = kmem_cache_alloc_lru(aobj_memcg_link_cache, &aobj_memcg_lru,
-				    GFP_KERNEL_ACCOUNT);
+	if (cache)
+		link = kmem_cache_alloc_lru(cache, &aobj_memcg_lru,
+					    GFP_KERNEL_ACCOUNT);
 	set_active_memcg(old);
 	if (!link) {
 		mem_cgroup_put(obj->memcg);
@@ -893,12 +911,9 @@ int aobj_pageout_init(void)
 	int err = -ENOMEM;
 
 	INIT_WORK(&aobj_pageout_work, aobj_pageout_worker);
-	aobj_memcg_link_cache = KMEM_CACHE(aobj_memcg_link, SLAB_ACCOUNT);
-	if (!aobj_memcg_link_cache)
-		return -ENOMEM;
 	aobj_shrinker = shrinker_alloc(SHRINKER_MEMCG_AWARE, "aobj");
 	if (!aobj_shrinker)
-		goto err_cache;
+		return -ENOMEM;
 	err = list_lru_init_memcg(&aobj_memcg_lru, aobj_shrinker);
 	if (err)
 		goto err_shrinker;
@@ -913,8 +928,6 @@ int aobj_pageout_init(void)
 
 err_shrinker:
 	shrinker_free(aobj_shrinker);
-err_cache:
-	kmem_cache_destroy(aobj_memcg_link_cache);
 	return err;
 }
 
@@ -941,4 +954,5 @@ void aobj_pageout_destroy(void)
 {
 	list_lru_destroy(&aobj_memcg_lru);
 	kmem_cache_destroy(aobj_memcg_link_cache);
+	aobj_memcg_link_cache = NULL;
 }
