@@ -187,7 +187,9 @@ def plot_scaling(path):
     """us/page against object size, swap-in and swapoff, aobj and Linux."""
     series = []  # (title, color, dash, [(mb, median, min, max)])
     for metric, what in (("swapin_seq", "sequential swap-in"), ("swapoff", "swapoff")):
-        for side, name, color in (("aobj", "aobj", "#1f77b4"), ("linux", "memfd + Linux swap", "#d62728")):
+        for side, name, color in (("aobj", "aobj", "#1f77b4" if metric == "swapin_seq" else "#17becf"),
+                                  ("linux", "memfd + Linux swap",
+                                   "#d62728" if metric == "swapin_seq" else "#ff7f0e")):
             pts = [(r["object_mb"], r[side]["median"], r[side]["min"], r[side]["max"])
                    for r in scaling if r["metric"] == metric and r[side] and r["object_mb"]]
             if pts:
@@ -195,25 +197,34 @@ def plot_scaling(path):
                                1 if metric == "swapin_seq" else 2, sorted(pts)))
     if not series:
         return False
-    gp = ["set terminal svg size 760,440 dynamic font 'sans,12' background '#ffffff'",
+    sizes = sorted({p[0] for s_ in series for p in s_[3]})
+    gp = ["set terminal svg size 760,500 dynamic font 'sans,12' background '#ffffff'",
           "set output %s" % gp_str(path),
-          "set title 'Cost per page against object size (median, whiskers: min-max)'",
+          "set title 'Cost per page against object size, lower is better "
+          "(median; whiskers: min-max of the runs)'",
           "set xlabel 'object size (MiB, log scale)'",
-          "set ylabel 'microseconds per page (lower is better)'",
+          "set ylabel 'microseconds per page'",
           "set logscale x 2", "set grid", "set yrange [0:*]",
-          "set key top left box opaque",
-          "set xtics (%s)" % ", ".join('"%d" %d' % (m, m) for m in
-                                       sorted({p[0] for s_ in series for p in s_[3]}))]
+          "set xrange [%g:%g]" % (sizes[0] / 1.5, sizes[-1] * 1.5),
+          "set key below box maxrows 2 width 1 spacing 1.2", "set xlabel offset 0,0.5",
+          "set xtics (%s)" % ", ".join('"%d" %d' % (m, m) for m in sizes)]
     plots = []
     for i, (title, color, dash, pts) in enumerate(series):
         gp.append("$S%d << EOD" % i)
         gp += ["%d %g %g %g" % p for p in pts]
         gp.append("EOD")
         pt = 7 if dash == 1 else 5
-        plots.append("$S%d using 1:2:3:4 with yerrorlines lc rgb '%s' dt %d lw 2 pt %d "
-                     "title %s" % (i, color, dash, pt, gp_str(title)))
+        plots.append("$S%d using 1:2:3:4 with yerrorlines lc rgb '%s' lw 2 pt %d ps 1.2 "
+                     "title %s" % (i, color, pt, gp_str(title)))
     gp.append("plot " + ", \\\n     ".join(plots))
     return gnuplot(gp)
+
+
+# Bar labels, "|" for a line break.
+SHORT = {"zerofill": "zero-fill", "refault_read": "refault|read",
+         "refault_write": "refault|write", "pageout_seq": "pageout|sequential",
+         "pageout_rand": "pageout|random", "swapin_seq": "swap-in|sequential",
+         "swapin_rand": "swap-in|random"}
 
 
 def plot_throughput(path):
@@ -226,7 +237,7 @@ def plot_throughput(path):
     if not panels:
         return False
     gp = ["set terminal svg size %d,460 dynamic font 'sans,12' background '#ffffff'"
-          % (420 * len(panels) + 60),
+          % (440 * len(panels) + 40),
           "set output %s" % gp_str(path),
           "set multiplot layout 1,%d title 'Throughput, higher is better "
           "(bar: median; whiskers: min-max of the runs)'" % len(panels),
@@ -234,14 +245,13 @@ def plot_throughput(path):
           "set style histogram errorbars gap 1 lw 1.5",
           "set style fill solid 0.85 border -1",
           "set boxwidth 0.9", "set grid ytics", "set yrange [0:*]",
-          "set key top right box opaque", "set xtics rotate by -25 scale 0 font ',10'",
-          "set bmargin 7"]
+          "set key below box", "set xtics scale 0 font ',10'", "set xlabel ' '"]
     for i, (unit, rows) in enumerate(panels):
         gp.append("$T%d << EOD" % i)
         for r in rows:
-            label = re.sub(r"^\d+\. ", "", r["label"])
+            label = SHORT.get(r["metric"], r["metric"])
             a, b = r["aobj"], r["linux"]
-            gp.append("%s %g %g %g %g %g %g" % (gp_str(label), a["median"], a["min"], a["max"],
+            gp.append("%s %g %g %g %g %g %g" % (gp_str(label).replace("|", "\\n"), a["median"], a["min"], a["max"],
                                                 b["median"], b["min"], b["max"]))
         gp.append("EOD")
         gp.append("set ylabel %s" % gp_str(unit))
