@@ -13,7 +13,8 @@
 #   make lint         checkpatch --strict + sparse (scripts/lint.sh)
 #   make bench        aobj vs memfd + Linux swap in a stock VM (scripts/bench.sh);
 #                     RESULTS=file.json (default out/bench/results.json); the
-#                     table goes into BENCHMARKS.md (MD=file.md for another)
+#                     table goes into BENCHMARKS.md (MD=file.md for another),
+#                     SVG plots into bench/ beside it
 #   make stress       aobj-stress + aobj-fuzz in a debug-kernel VM, kernel report
 #                     and kmemleak scan (scripts/stress.sh); DURATION=seconds (600)
 #   make install      aobj.ko for the running kernel into /lib/modules/$(uname -r)/updates,

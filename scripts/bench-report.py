@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarise a `make bench` console log (scripts/bench.sh).
 
-    bench-report.py CONSOLE_LOG OUT.json [TABLE.md]
+    bench-report.py [--plots DIR] CONSOLE_LOG OUT.json [TABLE.md]
 
 Reads the "AOBJ-BENCH {json}" lines the guest printed, keeps the runs that
 verified their data (ok), and prints one table: per metric the median and
@@ -9,16 +9,27 @@ min-max of aobj and of memfd + Linux swap, the ratio aobj/Linux of the
 medians, the ratio to the raw disk where it applies, and the target.  The
 JSON file gets every run, the summary and the host facts (from the
 BENCH_* environment that bench.sh sets).  With TABLE.md the table also goes
-there, as markdown.
+there, as markdown.  With --plots DIR, gnuplot draws DIR/scaling.svg
+(microseconds per page against the object size, swap-in and swapoff, aobj
+and Linux) and DIR/throughput.svg (the throughput rows as bars, aobj and
+Linux side by side, whiskers from the fastest to the slowest run), and
+TABLE.md links them (relative paths).
 """
 import json
 import os
 import re
 import statistics
+import subprocess
 import sys
 
-log, out = sys.argv[1], sys.argv[2]
-md_path = sys.argv[3] if len(sys.argv) > 3 else None
+args = sys.argv[1:]
+plot_dir = None
+if args[:1] == ["--plots"]:
+    plot_dir, args = args[1], args[2:]
+if len(args) not in (2, 3):
+    sys.exit("usage: bench-report.py [--plots DIR] CONSOLE_LOG OUT.json [TABLE.md]")
+log, out = args[0], args[1]
+md_path = args[2] if len(args) > 2 else None
 
 runs, fails, traces, info, stats = [], [], [], {}, ""
 for line in open(log, encoding="utf-8", errors="replace"):
@@ -59,7 +70,7 @@ def summary(vals):
     if not vals:
         return None
     return {"median": statistics.median(vals), "min": min(vals),
-            "max": max(vals), "n": len(vals)}
+            "max": max(vals), "n": len(vals), "values": vals}
 
 
 raw_w = summary([r["value"] for r in runs if r["metric"] == "raw_seq_write" and r["ok"]])
@@ -166,6 +177,112 @@ doc = {"host": host, "guest": info, "summary": results, "scaling": scaling,
 with open(out, "w") as f:
     json.dump(doc, f, indent=1)
 
+
+
+def gp_str(t):
+    return '"%s"' % t.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def plot_scaling(path):
+    """us/page against object size, swap-in and swapoff, aobj and Linux."""
+    series = []  # (title, color, dash, [(mb, median, min, max)])
+    for metric, what in (("swapin_seq", "sequential swap-in"), ("swapoff", "swapoff")):
+        for side, name, color in (("aobj", "aobj", "#1f77b4" if metric == "swapin_seq" else "#17becf"),
+                                  ("linux", "memfd + Linux swap",
+                                   "#d62728" if metric == "swapin_seq" else "#ff7f0e")):
+            pts = [(r["object_mb"], r[side]["median"], r[side]["min"], r[side]["max"])
+                   for r in scaling if r["metric"] == metric and r[side] and r["object_mb"]]
+            if pts:
+                series.append(("%s, %s" % (name, what), color,
+                               1 if metric == "swapin_seq" else 2, sorted(pts)))
+    if not series:
+        return False
+    sizes = sorted({p[0] for s_ in series for p in s_[3]})
+    gp = ["set terminal svg size 760,500 dynamic font 'sans,12' background '#ffffff'",
+          "set output %s" % gp_str(path),
+          "set title 'Cost per page against object size, lower is better "
+          "(median; whiskers: min-max of the runs)'",
+          "set xlabel 'object size (MiB, log scale)'",
+          "set ylabel 'microseconds per page'",
+          "set logscale x 2", "set grid", "set yrange [0:*]",
+          "set xrange [%g:%g]" % (sizes[0] / 1.5, sizes[-1] * 1.5),
+          "set key below box maxrows 2 width 1 spacing 1.2", "set xlabel offset 0,0.5",
+          "set xtics (%s)" % ", ".join('"%d" %d' % (m, m) for m in sizes)]
+    plots = []
+    for i, (title, color, dash, pts) in enumerate(series):
+        gp.append("$S%d << EOD" % i)
+        gp += ["%d %g %g %g" % p for p in pts]
+        gp.append("EOD")
+        pt = 7 if dash == 1 else 5
+        plots.append("$S%d using 1:2:3:4 with yerrorlines lc rgb '%s' lw 2 pt %d ps 1.2 "
+                     "title %s" % (i, color, pt, gp_str(title)))
+    gp.append("plot " + ", \\\n     ".join(plots))
+    return gnuplot(gp)
+
+
+# Bar labels, "|" for a line break.
+SHORT = {"zerofill": "zero-fill", "refault_read": "refault|read",
+         "refault_write": "refault|write", "pageout_seq": "pageout|sequential",
+         "pageout_rand": "pageout|random", "swapin_seq": "swap-in|sequential",
+         "swapin_rand": "swap-in|random"}
+
+
+def plot_throughput(path):
+    """The throughput rows (pages/s and MB/s) as bars with min-max whiskers."""
+    panels = []
+    for unit in ("pages/s", "MB/s"):
+        rows = [r for r in results if r["unit"] == unit and r["aobj"] and r["linux"]]
+        if rows:
+            panels.append((unit, rows))
+    if not panels:
+        return False
+    gp = ["set terminal svg size %d,460 dynamic font 'sans,12' background '#ffffff'"
+          % (440 * len(panels) + 40),
+          "set output %s" % gp_str(path),
+          "set multiplot layout 1,%d title 'Throughput, higher is better "
+          "(bar: median; whiskers: min-max of the runs)'" % len(panels),
+          "set style data histogram",
+          "set style histogram errorbars gap 1 lw 1.5",
+          "set style fill solid 0.85 border -1",
+          "set boxwidth 0.9", "set grid ytics", "set yrange [0:*]",
+          "set key below box", "set xtics scale 0 font ',10'", "set xlabel ' '"]
+    for i, (unit, rows) in enumerate(panels):
+        gp.append("$T%d << EOD" % i)
+        for r in rows:
+            label = SHORT.get(r["metric"], r["metric"])
+            a, b = r["aobj"], r["linux"]
+            gp.append("%s %g %g %g %g %g %g" % (gp_str(label).replace("|", "\\n"), a["median"], a["min"], a["max"],
+                                                b["median"], b["min"], b["max"]))
+        gp.append("EOD")
+        gp.append("set ylabel %s" % gp_str(unit))
+        gp.append("set format y '%.0s%c'" if unit == "pages/s" else "set format y '%g'")
+        gp.append("plot $T%d using 2:3:4:xtic(1) lc rgb '#1f77b4' title 'aobj', "
+                  "'' using 5:6:7 lc rgb '#d62728' title 'memfd + Linux swap'" % i)
+    gp.append("unset multiplot")
+    return gnuplot(gp)
+
+
+def gnuplot(lines):
+    try:
+        r = subprocess.run(["gnuplot"], input="\n".join(lines) + "\n", text=True,
+                           capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        sys.exit("bench-report: gnuplot failed: %s" % e)
+    if r.returncode or r.stderr.strip():
+        sys.exit("bench-report: gnuplot failed (status %d): %s" % (r.returncode, r.stderr.strip()))
+    return True
+
+
+plots = []
+if plot_dir:
+    os.makedirs(plot_dir, exist_ok=True)
+    for name, fn, alt in (("throughput.svg", plot_throughput, "throughput, aobj and Linux"),
+                          ("scaling.svg", plot_scaling, "microseconds per page against object size")):
+        path = os.path.join(plot_dir, name)
+        if fn(path):
+            plots.append((path, alt))
+            print("plot:", path)
+
 if md_path:
     # The table goes between the markers of TABLE.md (the text around
     # them, the analysis, stays); a new file gets just the table.
@@ -186,7 +303,11 @@ if md_path:
            "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     mdl += ["| " + " | ".join(str(c) for c in r) + " |" for r in table]
     mdl += ["", raw_line + ".", ""]
-    mdl += ["%d measurements, %d failed runs (not counted)." % (len(runs), len(fails)), "", END]
+    mdl += ["%d measurements, %d failed runs (not counted)." % (len(runs), len(fails)), ""]
+    for path, alt in plots:
+        rel = os.path.relpath(path, os.path.dirname(os.path.abspath(md_path)))
+        mdl += ["![%s](%s)" % (alt, rel), ""]
+    mdl += [END]
     block = "\n".join(mdl)
     try:
         old = open(md_path).read()

@@ -5,9 +5,11 @@
 # scripts/guest/bench.sh, which alternates aobj and memfd runs of every
 # workload.  This script collects the "AOBJ-BENCH" lines of the console,
 # prints one table (medians, min-max, ratios against the targets) and
-# writes the results as JSON.
+# writes the results as JSON; with --md, the table goes into FILE.md and
+# SVG plots made with gnuplot (installed when missing: gnuplot-nox) into
+# bench/ next to it, linked from FILE.md (--plots DIR for another place).
 #
-#   scripts/bench.sh [--out FILE.json] [--md FILE.md]
+#   scripts/bench.sh [--out FILE.json] [--md FILE.md] [--plots DIR]
 #
 # Environment: BENCH_MEM (1G), BENCH_DISK_MB (4608: the 4 GiB scaling
 # object; the images are sparse), BENCH_TIMEOUT (5400), and the guest's
@@ -20,17 +22,29 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out=$AOBJ_OUT/bench/results.json md=
+out=$AOBJ_OUT/bench/results.json md= plots=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out)	out=${2:?}; shift ;;
 	--md)	md=${2:?}; shift ;;
-	*)	die "usage: $0 [--out FILE.json] [--md FILE.md]" ;;
+	--plots) plots=${2:?}; shift ;;
+	*)	die "usage: $0 [--out FILE.json] [--md FILE.md] [--plots DIR]" ;;
 	esac
 	shift
 done
+# The plots go next to the markdown file, which links them relatively.
+[ -n "$plots" ] || plots=$(dirname "${md:-$AOBJ_OUT/bench/x}")/bench
+[ -z "$md" ] || plots=$(realpath -m "$plots")
 
 ensure_packages
+# gnuplot draws the plots; before the VM, so that a missing package does
+# not cost a whole run.
+if ! command -v gnuplot >/dev/null; then
+	[ "$(id -u)" = 0 ] || die "gnuplot missing; run as root to install gnuplot-nox"
+	log "installing gnuplot-nox for the plots"
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+		gnuplot-nox >/dev/null || die "apt-get install gnuplot-nox failed"
+fi
 bench_out=$AOBJ_OUT/bench
 mkdir -p "$bench_out"
 AOBJ_OUT=$bench_out "$AOBJ_TOP/scripts/build-module.sh" stock
@@ -69,5 +83,5 @@ export BENCH_HOST_CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed
 export BENCH_ACCEL=$accel BENCH_SECS=$secs BENCH_LOAD="$load_before -> $load_after"
 export BENCH_OTHER_VMS=$((others_before))
 export BENCH_DATE=$(date -u +%Y-%m-%dT%H:%MZ)
-python3 "$AOBJ_TOP/scripts/bench-report.py" "$log" "$out" ${md:+"$md"}
-log "results: $out${md:+, table: $md}, console: $log"
+python3 "$AOBJ_TOP/scripts/bench-report.py" --plots "$plots" "$log" "$out" ${md:+"$md"}
+log "results: $out${md:+, table: $md}, plots: $plots/*.svg, console: $log"

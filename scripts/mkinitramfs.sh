@@ -8,8 +8,8 @@
 # brd, configfs and dependencies, decompressed; aobj.ko and aobj_test.ko from
 # out/KERNEL/ in extra/, with modules.dep from depmod), out/tools -> /tools,
 # tests/*.sh -> /tests, scripts/guest -> /scripts/guest.  memtester, fio,
-# stress-ng with their shared libraries and ELF interpreter go to the ext2
-# image EXTRAS_IMAGE (see below).
+# stress-ng, GNU cp and fallocate (/opt/gnu/bin) with their shared libraries
+# and ELF interpreter go to the ext2 image EXTRAS_IMAGE (see below).
 # The command to run is not in here: run-vm.sh appends it as a second cpio.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -54,16 +54,30 @@ link_extra() {
 		fi
 	done
 }
-mkdir -p "$root/opt/extras" "$extras_root/usr/bin"
-for b in memtester fio stress-ng; do
-	bin=$(command -v "$b") || die "$b not installed"
-	cp -L "$bin" "$extras_root/usr/bin/"
-	link_extra "/usr/bin/$b"
+# ship_extra BIN DEST: BIN and its libraries into the image, DEST (a path
+# in the guest) a link to it.
+ship_extra() {
+	local bin=$1 dest=$2 lib
+	mkdir -p "$extras_root$(dirname "$dest")"
+	cp -L "$bin" "$extras_root$dest"
+	link_extra "$dest"
 	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
 		mkdir -p "$extras_root$(dirname "$lib")"
 		cp -L "$lib" "$extras_root$lib"
 		link_extra "$lib"
 	done
+}
+mkdir -p "$root/opt/extras"
+for b in memtester fio stress-ng; do
+	bin=$(command -v "$b") || die "$b not installed"
+	ship_extra "$bin" "/usr/bin/$b"
+done
+# GNU cp (coreutils: --sparse) and fallocate (util-linux: --punch-hole) for
+# tests/fileio_tools.sh, in /opt/gnu/bin: busybox's cp and fallocate stay
+# the PATH's.
+for b in /bin/cp /usr/bin/fallocate; do
+	[ -x "$b" ] || die "$b not installed (coreutils, util-linux)"
+	ship_extra "$b" "/opt/gnu/bin/${b##*/}"
 done
 rm -f "$extras"
 mke2fs -q -t ext2 -L aobj-extras -d "$extras_root" "$extras" \

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The object node as a file for unmodified tools: dd in and out (with
-# seek/skip, O_DIRECT, past the end), cat, cp --sparse=always when the
-# guest's cp has it, and fio with psync, libaio (O_DIRECT) and io_uring
-# writing with verify, then verify-only, then verify-only after a byte was
+# seek/skip, O_DIRECT, past the end), cat, GNU cp --sparse=always both ways
+# (the file copy must be sparse), util-linux fallocate --punch-hole (fails
+# with ENODEV, data intact) and FLUSH FREE in its place, and fio with
+# psync, libaio (O_DIRECT) and io_uring writing with verify, then verify-only, then verify-only after a byte was
 # changed behind fio's back (which must fail), and with a disk in
 # AOBJ_DISKS, fio libaio through swap (sizes kept small for the debug kernel).
 # Runs under busybox sh.  Exit: 0 pass, 1 fail, 77 skip.
@@ -32,11 +33,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# mkobj SIZE: create an object, set $obj to its node.
+# mkobj SIZE: create an object, set $oid to its id and $obj to its node.
 mkobj() {
 	set -- $("$A" create "$1") || { echo "Bail out! create failed"; exit 1; }
 	ids="$ids $1"
-	obj=$2
+	oid=$1 obj=$2
 }
 
 # ---- dd and cat ----
@@ -72,17 +73,76 @@ case "$out" in
 *) notok "dd reading across the end stops at the end"; diag "$out" ;;
 esac
 
-# ---- cp --sparse ----
-if cp --help 2>&1 | grep -q -- --sparse; then
-	mkobj 8M
-	printf 'hello' | dd of="$obj" bs=1 seek=4096 conv=notrunc 2>/dev/null
-	printf 'world' | dd of="$obj" bs=1 seek=6291456 conv=notrunc 2>/dev/null
-	check "cp --sparse=always" cp --sparse=always "$obj" "$tmp/sparse"
-	blocks=$(du -k "$tmp/sparse" | cut -f1)
-	check "the copy is sparse ($blocks KiB allocated of 8192)" [ "$blocks" -lt 1024 ]
-	check "the copy holds the data" cmp -s "$obj" "$tmp/sparse"
+# ---- cp --sparse, fallocate --punch-hole ----
+# GNU cp and util-linux fallocate: /opt/gnu/bin in the VM (busybox has
+# neither --sparse nor --punch-hole), else the PATH's if they have them.
+# Missing tools fail the test: these checks are not optional.
+CP= FALLOC=
+for c in /opt/gnu/bin/cp cp; do
+	"$c" --help 2>&1 | grep -q -- --sparse && { CP=$c; break; }
+done
+for c in /opt/gnu/bin/fallocate fallocate; do
+	"$c" --help 2>&1 | grep -q -- --punch-hole && { FALLOC=$c; break; }
+done
+# An 8 MiB object with 4 written pages (1, 2, 700, 2047) and a few bytes
+# in page 1536 among holes.
+mkobj 8M
+sparse_id=$oid sobj=$obj
+dd if=/dev/urandom of="$tmp/pages" bs=4k count=4 2>/dev/null
+dd if="$tmp/pages" of="$sobj" bs=4k seek=1 count=2 conv=notrunc 2>/dev/null
+dd if="$tmp/pages" of="$sobj" bs=4k skip=2 seek=700 count=1 conv=notrunc 2>/dev/null
+dd if="$tmp/pages" of="$sobj" bs=4k skip=3 seek=2047 count=1 conv=notrunc 2>/dev/null
+printf 'hello' | dd of="$sobj" bs=1 seek=$((1536 * 4096 + 3)) conv=notrunc 2>/dev/null
+if [ -z "$CP" ]; then
+	notok "a cp with --sparse (GNU coreutils) is available: none in /opt/gnu/bin or PATH"
 else
-	diag "this cp has no --sparse (busybox): SEEK_DATA/SEEK_HOLE are checked by the fileio test"
+	check "$CP --sparse=always object -> file" "$CP" --sparse=always "$sobj" "$tmp/sparse"
+	check "the copy holds the object's bytes" cmp -s "$sobj" "$tmp/sparse"
+	size=$(wc -c <"$tmp/sparse")
+	check "the copy has the object's size ($size)" [ "$size" = 8388608 ]
+	# du counts allocated blocks: 5 pages of data (20 KiB), holes none.
+	# A --sparse=never copy allocates all 8 MiB, so du is seen to count.
+	kb=$(du -k "$tmp/sparse" | cut -f1)
+	check "the copy is sparse ($kb KiB allocated, data 20 KiB)" [ "$kb" -ge 20 -a "$kb" -lt 256 ]
+	"$CP" --sparse=never "$sobj" "$tmp/full"
+	kb_full=$(du -k "$tmp/full" | cut -f1)
+	check "a --sparse=never copy is not ($kb_full KiB allocated)" [ "$kb_full" -ge 8192 ]
+	rm -f "$tmp/full"
+	mkobj 8M
+	check "$CP --sparse=always file -> a new object" "$CP" --sparse=always "$tmp/sparse" "$obj"
+	check "the new object holds the file's bytes" cmp -s "$obj" "$tmp/sparse"
+fi
+
+# vfs_fallocate() (fs/open.c:319) answers ENODEV for a character device
+# before the node's fallocate is called: the punch fails, the data stays.
+# FLUSH FREE on the range is the way to punch a hole.
+if [ -z "$FALLOC" ]; then
+	notok "a fallocate with --punch-hole (util-linux) is available: none in /opt/gnu/bin or PATH"
+else
+	dd if="$sobj" of="$tmp/before" bs=4k count=4 2>/dev/null
+	if "$FALLOC" --punch-hole --offset 4096 --length 8192 "$sobj" 2>"$tmp/err"; then
+		notok "fallocate --punch-hole on the node fails"
+	else
+		ok "fallocate --punch-hole on the node fails"
+		if grep -q "No such device" "$tmp/err"; then
+			ok "with ENODEV"
+		else
+			notok "with ENODEV"
+			diag "$(cat "$tmp/err")"
+		fi
+	fi
+	dd if="$sobj" of="$tmp/after" bs=4k count=4 2>/dev/null
+	check "pages 1-2 kept their data" cmp -s "$tmp/before" "$tmp/after"
+	check "aobjctl flush --free pages 1-2" "$A" flush "$sparse_id" --offset 4096 --length 8192 --free
+	dd if="$sobj" of="$tmp/after" bs=4k skip=1 count=2 2>/dev/null
+	dd if=/dev/zero of="$tmp/zero" bs=4k count=2 2>/dev/null
+	check "pages 1-2 read back as zeros" cmp -s "$tmp/zero" "$tmp/after"
+	map=$("$A" map "$sparse_id" --range 0:12K --json)
+	case "$map" in
+	*'"none": 3,'*) ok "aobjctl map: pages 0-2 are holes again" ;;
+	*) notok "aobjctl map: pages 0-2 are holes again"; diag "$map" ;;
+	esac
+	check "the rest of the object is unchanged" cmp -s "$sobj" "$tmp/sparse" 12288 12288
 fi
 
 # ---- fio ----
