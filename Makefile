@@ -9,6 +9,8 @@
 #                     missing test module, skip, console noise) that `make check`
 #                     must catch (scripts/check-harness.sh; CANARIES="warn kasan")
 #   make demo         demo in a small stock-kernel VM (scripts/demo.sh)
+#   make demo-remote  the same with swap on NBD exports served by the host
+#                     (scripts/demo-remote.sh; see "Far memory" in README.md)
 #   make vm           interactive shell in a VM with aobj loaded (KERNEL=stock|debug)
 #   make lint         checkpatch --strict + sparse (scripts/lint.sh)
 #   make bench        aobj vs memfd + Linux swap in a stock VM (scripts/bench.sh);
@@ -33,7 +35,7 @@ TOOL_SRCS := $(wildcard tools/*.c tools/tests/*.c)
 TOOL_BINS := $(patsubst tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
 TOOL_HDRS := $(wildcard tools/*.h tools/tests/*.h module/uapi/linux/*.h)
 
-.PHONY: all modules tools check check-harness demo vm lint bench stress install clean
+.PHONY: all modules tools check check-harness demo demo-remote vm lint bench stress install clean
 
 all: modules tools
 
@@ -66,6 +68,9 @@ check-harness:
 
 demo:
 	scripts/demo.sh
+
+demo-remote:
+	scripts/demo-remote.sh
 
 vm:
 	scripts/vm.sh $(KERNEL)

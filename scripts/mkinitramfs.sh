@@ -5,10 +5,10 @@
 #
 # Contents: busybox (static, every applet linked), /init (scripts/guest-init.sh),
 # kernel modules under /lib/modules/$(uname -r) (stock: virtio_blk, null_blk,
-# brd, configfs and dependencies, decompressed; aobj.ko and aobj_test.ko from
+# brd, configfs, virtio_net, nbd and dependencies, decompressed; aobj.ko and aobj_test.ko from
 # out/KERNEL/ in extra/, with modules.dep from depmod), out/tools -> /tools,
 # tests/*.sh -> /tests, scripts/guest -> /scripts/guest.  memtester, fio,
-# stress-ng with their shared libraries and ELF interpreter go to the ext2
+# stress-ng, nbd-client (if installed) with their shared libraries and ELF interpreter go to the ext2
 # image EXTRAS_IMAGE (see below).
 # The command to run is not in here: run-vm.sh appends it as a second cpio.
 set -euo pipefail
@@ -54,11 +54,16 @@ link_extra() {
 		fi
 	done
 }
-mkdir -p "$root/opt/extras" "$extras_root/usr/bin"
-for b in memtester fio stress-ng; do
+mkdir -p "$root/opt/extras"
+# nbd-client (Debian's, for the far-memory tests and make demo-remote) is
+# optional: without it those skip.
+extra_bins="memtester fio stress-ng"
+[ -x /usr/sbin/nbd-client ] && extra_bins+=" /usr/sbin/nbd-client"
+for b in $extra_bins; do
 	bin=$(command -v "$b") || die "$b not installed"
-	cp -L "$bin" "$extras_root/usr/bin/"
-	link_extra "/usr/bin/$b"
+	mkdir -p "$extras_root$(dirname "$bin")"
+	cp -L "$bin" "$extras_root$bin"
+	link_extra "$bin"
 	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
 		mkdir -p "$extras_root$(dirname "$lib")"
 		cp -L "$lib" "$extras_root$lib"
@@ -72,11 +77,12 @@ mke2fs -q -t ext2 -L aobj-extras -d "$extras_root" "$extras" \
 
 # Kernel modules.  The debug kernel has its drivers built in; the stock
 # kernel needs virtio_blk (and configfs for /sys/kernel/config) loaded by
-# /init, and gets null_blk and brd for tests to modprobe.
+# /init, and gets null_blk and brd for tests to modprobe; virtio_net (loaded
+# by /init) and nbd for the far-memory tests, whose VM has a network card.
 moddir=$root/lib/modules/$rel
 case "$kernel" in
 stock)
-	for m in virtio_blk configfs ext4 null_blk brd; do
+	for m in virtio_blk configfs ext4 null_blk brd virtio_net nbd; do
 		modprobe -S "$rel" --show-depends "$m" 2>/dev/null || true
 	done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r ko; do
 		rel_path=${ko#/lib/modules/$rel/}
@@ -89,7 +95,7 @@ stock)
 		*)	cp "$ko" "$dest" ;;
 		esac
 	done
-	echo "virtio_blk configfs ext4" >"$root/etc/aobj/modules.load"
+	echo "virtio_blk configfs ext4 virtio_net" >"$root/etc/aobj/modules.load"
 	cp "/lib/modules/$rel/modules.builtin"* "$moddir/" 2>/dev/null || true
 	;;
 debug)
