@@ -6,6 +6,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 dir=$(debug_kernel_dir)
+# One build at a time: a second run (another checkout's make check) waits
+# for the first instead of deleting the tree it is building.
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock 9
 if [ -f "$dir/.complete" ]; then
 	echo "$dir/build"
 	exit 0
