@@ -66,7 +66,9 @@ check() {	# check DESCRIPTION COMMAND...
 		failed=1
 	fi
 }
-# wait_for SECONDS COMMAND...: poll COMMAND every 0.2 s; its status at the end.
+# wait_for SECONDS COMMAND...: poll COMMAND every 0.2 s; its status at the
+# end.  COMMAND's arguments are expanded once, by the caller: a condition
+# on changing values must be a function.
 wait_for() {
 	local n=$(($1 * 5))
 	shift
@@ -120,11 +122,15 @@ echo 8 >"$LIMIT"
 echo "mode $mode: /dev/nbd0 (a) and /dev/nbd1 (b) at priority 10, $LOCAL at 0, limit 8 MiB, NBD timeout $NBD_TIMEOUT s"
 
 # 1. Mid-pageout.
-o1=$(new_obj 24M)
+o1=$(new_obj 48M)
 timeout 240 $P fill "$o1" 1 >/tmp/fill1.log 2>&1 &
 fill=$!
-if ! wait_for 120 [ "$(dev_used /dev/nbd1)" -ge 512 ]; then
-	echo "FAIL: /dev/nbd1 never got 512 pages"
+# fill_b_or_done: b holds 512 pages, or the writer is gone.
+fill_b_or_done() { [ "$(dev_used /dev/nbd1)" -ge 512 ] || ! kill -0 "$fill" 2>/dev/null; }
+if ! wait_for 120 fill_b_or_done || [ "$(dev_used /dev/nbd1)" -lt 512 ]; then
+	echo "FAIL: /dev/nbd1 did not get 512 pages while the writer ran"
+	cat /tmp/fill1.log
+	show "then"
 	cleanup
 	exit 1
 fi
@@ -137,7 +143,8 @@ wait "$fill"
 rc=$?
 cat /tmp/fill1.log
 check "the writer finished without an error, in time" [ "$rc" = 0 ]
-wait_for 60 [ "$(dev_flags /dev/nbd1)" != - ]
+b_marked() { [ "$(dev_flags /dev/nbd1)" != - ]; }
+wait_for 60 b_marked
 flags=$(dev_flags /dev/nbd1)
 echo "b is $flags $(($(date +%s) - t)) s after the loss"
 check "b marked failing or dead" [ "$flags" = failing -o "$flags" = dead -o "$flags" = gone ]
@@ -184,7 +191,8 @@ show "before the swap-in"
 pi=$(stat pageins)
 timeout 240 $P verify "$o3" 3 --dev /dev/nbd1 >/tmp/verify3.log 2>&1 &
 ver=$!
-wait_for 120 [ "$(stat pageins)" -ge $((pi + 128)) ]
+swapin_begun() { [ "$(stat pageins)" -ge $((pi + 128)) ] || ! kill -0 "$ver" 2>/dev/null; }
+wait_for 120 swapin_begun
 kill -0 "$ver" 2>/dev/null
 check "the reader is still running when b is lost (mid-swap-in)" [ $? = 0 ]
 lose_b && lost_b=1
