@@ -11,7 +11,7 @@
 # nbd_start DIR NAME [SIZE_MB]: serve DIR/NAME.img (made SIZE_MB large if
 # given) on a free 127.0.0.1 port, the one in DIR/NAME.port if there is one.
 nbd_start() {
-	local dir=$1 name=$2 mb=${3:-} port try
+	local dir=$1 name=$2 mb=${3:-} port
 	# Already serving: nothing to do.
 	[ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null && return 0
 	if [ -n "$mb" ]; then
@@ -24,7 +24,7 @@ nbd_start() {
 	else
 		port=$((20000 + (RANDOM % 20000)))
 	fi
-	for try in 1 2 3 4 5 6 7 8 9 10; do
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		rm -f "$dir/$name.pid"
 		# --fork: returns once the socket listens.  --persistent: a
 		# client may disconnect and come back.
@@ -44,10 +44,10 @@ nbd_start() {
 
 # nbd_kill DIR NAME: kill -9 the server of NAME and wait until it is gone.
 nbd_kill() {
-	local dir=$1 name=$2 pid i
+	local dir=$1 name=$2 pid
 	pid=$(cat "$dir/$name.pid" 2>/dev/null) || return 1
 	kill -9 "$pid" 2>/dev/null || return 1
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
