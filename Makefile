@@ -14,6 +14,7 @@
 #   make vm           interactive shell in a VM with aobj loaded (KERNEL=stock|debug)
 #   make lint         checkpatch --strict + sparse (scripts/lint.sh)
 #   make bench        aobj vs memfd + Linux swap in a stock VM (scripts/bench.sh);
+#                     REMOTE=1: both swap on NBD exports served by the host;
 #                     RESULTS=file.json (default out/bench/results.json); the
 #                     table goes into BENCHMARKS.md (MD=file.md for another)
 #   make stress       aobj-stress + aobj-fuzz in a debug-kernel VM, kernel report
@@ -79,8 +80,9 @@ lint:
 	scripts/lint.sh
 
 # aobj vs memfd + Linux swap in one stock-kernel VM; RESULTS=file.json, MD=BENCHMARKS.md
+# REMOTE=1: the swap devices are NBD exports of the host (README "Far memory").
 bench:
-	scripts/bench.sh --out $(or $(RESULTS),out/bench/results.json) --md $(or $(MD),BENCHMARKS.md)
+	scripts/bench.sh $(if $(REMOTE),--remote) --out $(or $(RESULTS),out/bench/$(if $(REMOTE),remote,results).json) --md $(or $(MD),BENCHMARKS.md)
 
 # aobj-stress for DURATION seconds, then aobj-fuzz, in a debug-kernel VM.
 DURATION ?= 600

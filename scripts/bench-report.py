@@ -169,7 +169,8 @@ with open(out, "w") as f:
 if md_path:
     # The table goes between the markers of TABLE.md (the text around
     # them, the analysis, stays); a new file gets just the table.
-    BEGIN, END = "<!-- bench-table-begin -->", "<!-- bench-table-end -->"
+    mark = os.environ.get("BENCH_MD_MARK", "bench-table")
+    BEGIN, END = "<!-- %s-begin -->" % mark, "<!-- %s-end -->" % mark
     mdl = [BEGIN, "",
            "Measured %s: host %s x %s, QEMU %s; guest kernel %s, %s kB RAM, %s vCPUs; "
            "host load average %s, %s other QEMU VM(s) running at the start; VM run %s s."
@@ -186,6 +187,20 @@ if md_path:
            "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     mdl += ["| " + " | ".join(str(c) for c in r) + " |" for r in table]
     mdl += ["", raw_line + ".", ""]
+    if info.get("remote"):
+        # Does aobj keep enough I/O in flight to hide the network?
+        mdl += ["aobj's swap device (%s) during one traced pass of each workload:" % info.get("aobj_disk"), ""]
+        for t in traces:
+            if t.get("kind") != "block":
+                continue
+            parts = []
+            for op, name in (("W", "writes"), ("R", "reads")):
+                if "%s_reqs" % op in t:
+                    parts.append("%d %s of %.0f KiB on average, %.0f us each" % (
+                        t["%s_reqs" % op], name, t["%s_kb_per_req" % op], t["%s_avg_lat_us" % op]))
+            mdl.append("- %s: %s; at most %d request(s) in flight" % (
+                t["workload"], "; ".join(parts) or "no request", t.get("max_inflight", 0)))
+        mdl.append("")
     mdl += ["%d measurements, %d failed runs (not counted)." % (len(runs), len(fails)), "", END]
     block = "\n".join(mdl)
     try:
