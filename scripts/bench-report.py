@@ -209,6 +209,9 @@ if md_path:
         old = ""
     if BEGIN in old and END in old:
         new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+    elif mark != "bench-table":
+        # A table of its own (make bench REMOTE=1): a section at the end.
+        new = old.rstrip("\n") + "\n\n## Far memory: swap on NBD (make bench REMOTE=1)\n\n" + block + "\n"
     else:
         new = block + "\n" + old
     with open(md_path, "w") as f:
