@@ -114,6 +114,9 @@ swap_b_again() {
 }
 
 nbd_net_up || exit 1
+# A run killed at its timeout may have left them connected.
+nbd_disconnect /dev/nbd0
+nbd_disconnect /dev/nbd1
 nbd_connect a /dev/nbd0 || exit 1
 nbd_connect b /dev/nbd1 || { nbd_disconnect /dev/nbd0; exit 1; }
 $A swapon /dev/nbd0 --priority 10 && $A swapon /dev/nbd1 --priority 10 &&
