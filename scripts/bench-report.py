@@ -122,6 +122,8 @@ for metric, tag, label, unit, higher, tgt, raw_tgt, raw_kind in ROWS:
            "target_vs_linux": tgt, "target_vs_raw": raw_tgt,
            "higher_is_better": higher, "verdict": "; ".join(verdicts) or "info"}
     results.append(row)
+    if info.get("remote") and not a and not b:
+        continue  # a workload REMOTE=1 does not run
     table.append((label, unit, cell(a), cell(b),
                   "%.2f" % ratio if ratio is not None else "-",
                   "%.2f" % raw_ratio if raw_ratio is not None else "-",
