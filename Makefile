@@ -9,9 +9,12 @@
 #                     missing test module, skip, console noise) that `make check`
 #                     must catch (scripts/check-harness.sh; CANARIES="warn kasan")
 #   make demo         demo in a small stock-kernel VM (scripts/demo.sh)
+#   make demo-remote  the same with swap on NBD exports served by the host
+#                     (scripts/demo-remote.sh; see "Far memory" in README.md)
 #   make vm           interactive shell in a VM with aobj loaded (KERNEL=stock|debug)
 #   make lint         checkpatch --strict + sparse (scripts/lint.sh)
 #   make bench        aobj vs memfd + Linux swap in a stock VM (scripts/bench.sh);
+#                     REMOTE=1: both swap on NBD exports served by the host;
 #                     RESULTS=file.json (default out/bench/results.json); the
 #                     table goes into BENCHMARKS.md (MD=file.md for another),
 #                     SVG plots into bench/ beside it
@@ -34,7 +37,7 @@ TOOL_SRCS := $(wildcard tools/*.c tools/tests/*.c)
 TOOL_BINS := $(patsubst tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
 TOOL_HDRS := $(wildcard tools/*.h tools/tests/*.h module/uapi/linux/*.h)
 
-.PHONY: all modules tools check check-harness demo vm lint bench stress install clean
+.PHONY: all modules tools check check-harness demo demo-remote vm lint bench stress install clean
 
 all: modules tools
 
@@ -68,6 +71,9 @@ check-harness:
 demo:
 	scripts/demo.sh
 
+demo-remote:
+	scripts/demo-remote.sh
+
 vm:
 	scripts/vm.sh $(KERNEL)
 
@@ -75,8 +81,9 @@ lint:
 	scripts/lint.sh
 
 # aobj vs memfd + Linux swap in one stock-kernel VM; RESULTS=file.json, MD=BENCHMARKS.md
+# REMOTE=1: the swap devices are NBD exports of the host (README "Far memory").
 bench:
-	scripts/bench.sh --out $(or $(RESULTS),out/bench/results.json) --md $(or $(MD),BENCHMARKS.md)
+	scripts/bench.sh $(if $(REMOTE),--remote) --out $(or $(RESULTS),out/bench/$(if $(REMOTE),remote,results).json) --md $(or $(MD),BENCHMARKS.md)
 
 # aobj-stress for DURATION seconds, then aobj-fuzz, in a debug-kernel VM.
 DURATION ?= 600

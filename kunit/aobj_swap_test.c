@@ -705,6 +705,93 @@ static void swap_alloc_round_robin_test(struct kunit *test)
 	}
 }
 
+/* Stub: every I/O to the second device (RAM1's slots) fails, others succeed. */
+static int swap_rw_dev1_fails_stub(struct folio **folios, int slot, int nr,
+				   blk_opf_t opf)
+{
+	return (slot - 1) / RAM_SLOTS == 1 ? -EIO : 0;
+}
+
+static bool swap_failing(struct kunit *test, const char *path)
+{
+	struct aobj_swapdev_info info;
+
+	KUNIT_ASSERT_TRUE(test, swap_info(test, path, &info));
+	return info.flags & AOBJ_SWAPDEV_FAILING;
+}
+
+/*
+ * A device whose I/O keeps failing (a network block device whose server
+ * is gone) stops getting pageouts after three errors in a row, while the
+ * other device of its priority has room; it is still used when nothing
+ * else is left, and one I/O that succeeds puts it back in service.
+ */
+static void swap_failing_device_test(struct kunit *test)
+{
+	struct folio *dummy = NULL, *folio;
+	int i, n, slot, dev, errors = 0;
+
+	swap_on(test, RAM0, 5);
+	swap_on(test, RAM1, 5);
+	kunit_activate_static_stub(test, aobj_swap_rw, swap_rw_dev1_fails_stub);
+	/* Equal priorities take turns: RAM1 gets every other run. */
+	for (i = 0; i < 16 && errors < 3; i++) {
+		n = 1;
+		slot = st_alloc(test, &n);
+		KUNIT_ASSERT_GT(test, slot, 0);
+		if ((slot - 1) / RAM_SLOTS != 1) {
+			KUNIT_EXPECT_EQ(test, aobj_swap_write(&dummy, slot, 1), 0);
+			continue;
+		}
+		KUNIT_EXPECT_FALSE_MSG(test, swap_failing(test, RAM1),
+				       "failing after %d errors", errors);
+		KUNIT_EXPECT_EQ(test, aobj_swap_write(&dummy, slot, 1), -EIO);
+		st_markbad(test, slot, 1);
+		errors++;
+	}
+	KUNIT_ASSERT_EQ(test, errors, 3);
+	KUNIT_EXPECT_TRUE(test, swap_failing(test, RAM1));
+	KUNIT_EXPECT_FALSE(test, swap_failing(test, RAM0));
+
+	/* No more pageouts to it while RAM0 has room. */
+	for (i = 0; i < 32; i++) {
+		n = 4;
+		slot = st_alloc(test, &n);
+		KUNIT_ASSERT_GT(test, slot, 0);
+		dev = (slot - 1) / RAM_SLOTS;
+		KUNIT_EXPECT_EQ_MSG(test, dev, 0, "allocation %d: slot %d", i, slot);
+	}
+	/* RAM0 full: better the failing device than none. */
+	for (i = 0; i < 100; i++) {
+		n = RAM_SLOTS;
+		slot = st_alloc(test, &n);
+		KUNIT_ASSERT_GT(test, slot, 0);
+		if ((slot - 1) / RAM_SLOTS == 1)
+			break;
+	}
+	KUNIT_ASSERT_LT_MSG(test, i, 100, "RAM1 not used with RAM0 full");
+	KUNIT_EXPECT_GT(test, i, 0);
+
+	/* One I/O that succeeds (the server is back): in service again. */
+	kunit_deactivate_static_stub(test, aobj_swap_rw);
+	folio = folio_alloc(GFP_KERNEL, 0);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	folio_lock(folio);
+	KUNIT_EXPECT_EQ(test, aobj_swap_read(&folio, slot, 1), 0);
+	folio_unlock(folio);
+	folio_put(folio);
+	KUNIT_EXPECT_FALSE(test, swap_failing(test, RAM1));
+	st_free_all(test);
+	/* Both take turns again. */
+	for (i = 0, dev = -1; i < 4; i++) {
+		n = 1;
+		slot = st_alloc(test, &n);
+		KUNIT_ASSERT_GT(test, slot, 0);
+		KUNIT_EXPECT_NE(test, (slot - 1) / RAM_SLOTS, dev);
+		dev = (slot - 1) / RAM_SLOTS;
+	}
+}
+
 /* ---------------------------------------------------------------------- */
 /* swapon and swapoff                                                      */
 /* ---------------------------------------------------------------------- */
@@ -1428,6 +1515,7 @@ static struct kunit_case aobj_swap_cases[] = {
 	KUNIT_CASE(swap_markbad_test),
 	KUNIT_CASE(swap_alloc_priority_test),
 	KUNIT_CASE(swap_alloc_round_robin_test),
+	KUNIT_CASE(swap_failing_device_test),
 	KUNIT_CASE(swap_swapon_errors_test),
 	KUNIT_CASE(swap_swapoff_release_test),
 	KUNIT_CASE(swap_clean_test),

@@ -16,6 +16,15 @@
  * there is lost (SWSLOT_BAD, -EIO on fault), a resident page keeps its
  * data and becomes dirty.  Once no slot of the device is in use any more,
  * it leaves the table.
+ *
+ * A device may also stay in the table and fail every I/O: a network block
+ * device whose server or link is gone fails each request once its
+ * timeout expires.  After AOBJ_SWAP_MAX_ERRORS failed I/Os in a row on a
+ * device it is marked failing: pageout stops choosing it while another
+ * device has room (the dirty pages whose writes failed go there), and
+ * swap-ins from it are still tried.  One I/O that succeeds on it clears
+ * the mark; so does swapping it off and on again (after the server or the
+ * link is back).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -53,6 +62,9 @@
  * @cursor: where the next allocation starts looking
  * @draining: swapoff is running: no new allocation
  * @dead: the block device is gone: no new allocation, no I/O
+ * @failing: AOBJ_SWAP_MAX_ERRORS I/Os in a row failed: no new allocation
+ *	while a device that is not failing has room
+ * @errors: I/Os failed in a row (reset by one that succeeds)
  * @listed: on the table (under aobj_swapon_lock); a dead-device work that
  *	finds it off has nothing to do: whoever took it off frees it
  * @dead_work: takes a dead device's slots out of the objects and the
@@ -73,9 +85,14 @@ struct aobj_swapdev {
 	int cursor;
 	bool draining;
 	bool dead;
+	bool failing;
 	bool listed;
+	int errors;
 	struct work_struct dead_work;
 };
+
+/* Failed I/Os in a row after which a device gets no more pageouts. */
+#define AOBJ_SWAP_MAX_ERRORS	3
 
 /* aobj_swap_lock guards the list, the bitmaps and the counts. */
 static LIST_HEAD(aobj_swapdevs);
@@ -199,7 +216,8 @@ static int aobj_swapdev_take(struct aobj_swapdev *sd, int *nslots)
  * @nslots: in: slots wanted; out: slots allocated (at least 1)
  *
  * The highest-priority device with room is used; devices of equal
- * priority take turns.
+ * priority take turns.  A failing device is used only when no other one
+ * has room.
  *
  * => any context but hard irq.
  * Return: the first slot of the run, or 0 if no device has room.
@@ -207,11 +225,13 @@ static int aobj_swapdev_take(struct aobj_swapdev *sd, int *nslots)
 int aobj_swap_alloc(int *nslots)
 {
 	struct aobj_swapdev *sd, *next;
+	bool failing = false;
 	int slot = 0;
 
 	spin_lock(&aobj_swap_lock);
+again:
 	list_for_each_entry(sd, &aobj_swapdevs, list) {
-		if (sd->draining || sd->dead)
+		if (sd->draining || sd->dead || sd->failing != failing)
 			continue;
 		slot = aobj_swapdev_take(sd, nslots);
 		if (!slot)
@@ -223,6 +243,11 @@ int aobj_swap_alloc(int *nslots)
 			next = list_next_entry(next, list);
 		list_move_tail(&sd->list, &next->list);
 		break;
+	}
+	if (!slot && !failing) {
+		/* Better a device that may fail than none. */
+		failing = true;
+		goto again;
 	}
 	spin_unlock(&aobj_swap_lock);
 	return slot;
@@ -360,6 +385,44 @@ int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swap_rw);
 
+/*
+ * aobj_swap_io_done: count an I/O of the device that owns @slot that ended
+ * with @err: AOBJ_SWAP_MAX_ERRORS failures in a row mark it failing, a
+ * success clears the mark.
+ * => any context but hard irq; the slot is allocated, which keeps its device.
+ */
+static void aobj_swap_io_done(int slot, int err)
+{
+	struct aobj_swapdev *sd;
+	int was = -1;
+	char path[sizeof(sd->path)];
+
+	spin_lock(&aobj_swap_lock);
+	sd = aobj_swapdev_of(slot);
+	if (sd && err) {
+		if (sd->errors < INT_MAX)
+			sd->errors++;
+		if (!sd->failing && sd->errors >= AOBJ_SWAP_MAX_ERRORS) {
+			sd->failing = true;
+			was = 0;
+		}
+	} else if (sd) {
+		sd->errors = 0;
+		if (sd->failing) {
+			sd->failing = false;
+			was = 1;
+		}
+	}
+	if (was >= 0)
+		strscpy(path, sd->path, sizeof(path));
+	spin_unlock(&aobj_swap_lock);
+	if (!was)
+		pr_warn("swap device %s failing: %d I/O errors in a row, no more pageouts to it\n",
+			path, AOBJ_SWAP_MAX_ERRORS);
+	else if (was == 1)
+		pr_info("swap device %s works again\n", path);
+}
+
 /**
  * aobj_swap_read - read @nr pages from the slots starting at @slot
  * @folios: locked, order-0 folios
@@ -370,7 +433,10 @@ EXPORT_SYMBOL_IF_KUNIT(aobj_swap_rw);
  */
 int aobj_swap_read(struct folio **folios, int slot, int nr)
 {
-	return aobj_swap_rw(folios, slot, nr, REQ_OP_READ);
+	int err = aobj_swap_rw(folios, slot, nr, REQ_OP_READ);
+
+	aobj_swap_io_done(slot, err);
+	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swap_read);
 
@@ -385,7 +451,10 @@ EXPORT_SYMBOL_IF_KUNIT(aobj_swap_read);
  */
 int aobj_swap_write(struct folio **folios, int slot, int nr)
 {
-	return aobj_swap_rw(folios, slot, nr, REQ_OP_WRITE | REQ_SYNC);
+	int err = aobj_swap_rw(folios, slot, nr, REQ_OP_WRITE | REQ_SYNC);
+
+	aobj_swap_io_done(slot, err);
+	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swap_write);
 
@@ -759,7 +828,8 @@ u32 aobj_swap_list(struct aobj_swapdev_info *info, u32 room)
 			i->minor = MINOR(sd->bdev->bd_dev);
 			i->priority = sd->priority;
 			i->flags = (sd->draining ? AOBJ_SWAPDEV_DRAINING : 0) |
-				   (sd->dead ? AOBJ_SWAPDEV_DEAD : 0);
+				   (sd->dead ? AOBJ_SWAPDEV_DEAD : 0) |
+				   (sd->failing ? AOBJ_SWAPDEV_FAILING : 0);
 			i->slots = sd->nslots;
 			i->used = sd->nr_used;
 			i->bad = sd->nr_bad;

@@ -133,6 +133,8 @@ for metric, tag, label, unit, higher, tgt, raw_tgt, raw_kind in ROWS:
            "target_vs_linux": tgt, "target_vs_raw": raw_tgt,
            "higher_is_better": higher, "verdict": "; ".join(verdicts) or "info"}
     results.append(row)
+    if info.get("remote") and not a and not b:
+        continue  # a workload REMOTE=1 does not run
     table.append((label, unit, cell(a), cell(b),
                   "%.2f" % ratio if ratio is not None else "-",
                   "%.2f" % raw_ratio if raw_ratio is not None else "-",
@@ -274,7 +276,9 @@ def gnuplot(lines):
 
 
 plots = []
-if plot_dir:
+# The REMOTE run's rows have their own table, without plots: the local
+# run's plots stay.
+if plot_dir and not info.get("remote"):
     os.makedirs(plot_dir, exist_ok=True)
     for name, fn, alt in (("throughput.svg", plot_throughput, "throughput, aobj and Linux"),
                           ("scaling.svg", plot_scaling, "microseconds per page against object size")):
@@ -286,7 +290,8 @@ if plot_dir:
 if md_path:
     # The table goes between the markers of TABLE.md (the text around
     # them, the analysis, stays); a new file gets just the table.
-    BEGIN, END = "<!-- bench-table-begin -->", "<!-- bench-table-end -->"
+    mark = os.environ.get("BENCH_MD_MARK", "bench-table")
+    BEGIN, END = "<!-- %s-begin -->" % mark, "<!-- %s-end -->" % mark
     mdl = [BEGIN, "",
            "Measured %s: host %s x %s, QEMU %s; guest kernel %s, %s kB RAM, %s vCPUs; "
            "host load average %s, %s other QEMU VM(s) running at the start; VM run %s s."
@@ -303,6 +308,20 @@ if md_path:
            "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     mdl += ["| " + " | ".join(str(c) for c in r) + " |" for r in table]
     mdl += ["", raw_line + ".", ""]
+    if info.get("remote"):
+        # Does aobj keep enough I/O in flight to hide the network?
+        mdl += ["aobj's swap device (%s) during one traced pass of each workload:" % info.get("aobj_disk"), ""]
+        for t in traces:
+            if t.get("kind") != "block":
+                continue
+            parts = []
+            for op, name in (("W", "writes"), ("R", "reads")):
+                if "%s_reqs" % op in t:
+                    parts.append("%d %s of %.0f KiB on average, %.0f us each" % (
+                        t["%s_reqs" % op], name, t["%s_kb_per_req" % op], t["%s_avg_lat_us" % op]))
+            mdl.append("- %s: %s; at most %d request(s) in flight" % (
+                t["workload"], "; ".join(parts) or "no request", t.get("max_inflight", 0)))
+        mdl.append("")
     mdl += ["%d measurements, %d failed runs (not counted)." % (len(runs), len(fails)), ""]
     for path, alt in plots:
         rel = os.path.relpath(path, os.path.dirname(os.path.abspath(md_path)))
@@ -315,6 +334,9 @@ if md_path:
         old = ""
     if BEGIN in old and END in old:
         new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+    elif mark != "bench-table":
+        # A table of its own (make bench REMOTE=1): a section at the end.
+        new = old.rstrip("\n") + "\n\n## Far memory: swap on NBD (make bench REMOTE=1)\n\n" + block + "\n"
     else:
         new = block + "\n" + old
     with open(md_path, "w") as f:

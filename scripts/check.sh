@@ -24,6 +24,7 @@
 # non-zero if anything failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$AOBJ_TOP/scripts/nbd-lib.sh"
 
 passed=0 failed=0 skipped=0
 failures=() skips=() partial=()
@@ -70,13 +71,30 @@ kunit_counts() {
 
 # vm_run KERNEL: the guest half of the checks; a harness failure is a
 # missing exit marker (timeout, panic), test failures are counted from KTAP.
+# The stock kernel's VM also gets two NBD exports served by the host on
+# 127.0.0.1 (scripts/nbd-lib.sh) for the far-memory tests (tests/nbd_*.sh);
+# the debug kernel has no network or NBD driver, and those tests skip there.
 vm_run() {
-	local k=$1 rc=0
+	local k=$1 rc=0 nbd_dir= vmargs=()
+	if [ "$k" = stock ]; then
+		nbd_dir=$(mktemp -d "${TMPDIR:-/tmp}/aobj-nbd.XXXXXX")
+		if nbd_start "$nbd_dir" a 64 && nbd_start "$nbd_dir" b 64; then
+			mapfile -d '' vmargs < <(nbd_vm_args "$nbd_dir")
+		else
+			log "cannot serve NBD exports: the far-memory tests will skip"
+		fi
+	fi
 	"$AOBJ_TOP/scripts/run-vm.sh" --kernel "$k" --disks 2 \
 		--timeout "${AOBJ_VM_TIMEOUT:-1800}" --log "$AOBJ_OUT/$k/check.log" --serial2 "$AOBJ_OUT/$k/ktap.log" \
 		${AOBJ_TESTS:+--env "AOBJ_TESTS=$AOBJ_TESTS"} \
 		${AOBJ_TEST_TIMEOUT:+--env "AOBJ_TEST_TIMEOUT=$AOBJ_TEST_TIMEOUT"} \
+		${vmargs[@]+"${vmargs[@]}"} \
 		-- /scripts/guest/check.sh || rc=$?
+	if [ -n "$nbd_dir" ]; then
+		cp "$nbd_dir/ctl.log" "$AOBJ_OUT/$k/nbd-ctl.log" 2>/dev/null || true
+		nbd_stop_all "$nbd_dir"
+		rm -rf "$nbd_dir"
+	fi
 	echo "$rc" >"$AOBJ_OUT/$k/check.rc"
 	[ "$rc" != 124 ] && [ "$rc" != 125 ]
 }

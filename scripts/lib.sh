@@ -8,7 +8,7 @@ AOBJ_OUT=${AOBJ_OUT:-$AOBJ_TOP/out}
 # Debian packages the scripts need; installed on first use.
 AOBJ_PKGS="linux-source-6.12 qemu-system-x86 busybox-static sparse memtester
 fio stress-ng flex bison bc libelf-dev libssl-dev cpio xz-utils kmod python3
-gcc make"
+gcc make qemu-utils nbd-client"
 
 log() { printf '[aobj] %s\n' "$*" >&2; }
 die() { printf '[aobj] error: %s\n' "$*" >&2; exit 1; }
@@ -34,14 +34,14 @@ ensure_packages() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q >/dev/null || die "apt-get update failed"
 	# shellcheck disable=SC2086
-	apt-get install -y -q $AOBJ_PKGS >/dev/null || die "apt-get install failed"
+	apt-get -o DPkg::Lock::Timeout=600 install -y -q $AOBJ_PKGS >/dev/null || die "apt-get install failed"
 	if [ -z "$(stock_kver)" ]; then
 		local ver
 		ver=$(apt-cache search --names-only '^linux-image-6\.12\..*-amd64-unsigned$' |
 		      awk '{print $1}' | grep -v -e cloud -e -rt- | sort -V | tail -n 1 |
 		      sed -e 's/^linux-image-//' -e 's/-unsigned$//')
 		[ -n "$ver" ] || die "no linux-image-6.12.*-amd64-unsigned package found"
-		apt-get install -y -q "linux-image-$ver-unsigned" "linux-headers-$ver" >/dev/null ||
+		apt-get -o DPkg::Lock::Timeout=600 install -y -q "linux-image-$ver-unsigned" "linux-headers-$ver" >/dev/null ||
 			die "installing the stock 6.12 kernel failed"
 	fi
 }

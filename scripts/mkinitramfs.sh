@@ -5,11 +5,12 @@
 #
 # Contents: busybox (static, every applet linked), /init (scripts/guest-init.sh),
 # kernel modules under /lib/modules/$(uname -r) (stock: virtio_blk, null_blk,
-# brd, configfs and dependencies, decompressed; aobj.ko and aobj_test.ko from
+# brd, configfs, virtio_net, nbd and dependencies, decompressed; aobj.ko and aobj_test.ko from
 # out/KERNEL/ in extra/, with modules.dep from depmod), out/tools -> /tools,
 # tests/*.sh -> /tests, scripts/guest -> /scripts/guest.  memtester, fio,
-# stress-ng, GNU cp and fallocate (/opt/gnu/bin) with their shared libraries
-# and ELF interpreter go to the ext2 image EXTRAS_IMAGE (see below).
+# stress-ng, GNU cp and fallocate (/opt/gnu/bin), nbd-client (if installed)
+# with their shared libraries and ELF interpreter go to the ext2 image
+# EXTRAS_IMAGE (see below).
 # The command to run is not in here: run-vm.sh appends it as a second cpio.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -72,6 +73,9 @@ for b in memtester fio stress-ng; do
 	bin=$(command -v "$b") || die "$b not installed"
 	ship_extra "$bin" "/usr/bin/$b"
 done
+# nbd-client (Debian's, for the far-memory tests and make demo-remote) is
+# optional: without it those skip.
+[ -x /usr/sbin/nbd-client ] && ship_extra /usr/sbin/nbd-client /usr/sbin/nbd-client
 # GNU cp (coreutils: --sparse) and fallocate (util-linux: --punch-hole) for
 # tests/fileio_tools.sh, in /opt/gnu/bin: busybox's cp and fallocate stay
 # the PATH's.
@@ -86,11 +90,12 @@ mke2fs -q -t ext2 -L aobj-extras -d "$extras_root" "$extras" \
 
 # Kernel modules.  The debug kernel has its drivers built in; the stock
 # kernel needs virtio_blk (and configfs for /sys/kernel/config) loaded by
-# /init, and gets null_blk and brd for tests to modprobe.
+# /init, and gets null_blk and brd for tests to modprobe; virtio_net (loaded
+# by /init) and nbd for the far-memory tests, whose VM has a network card.
 moddir=$root/lib/modules/$rel
 case "$kernel" in
 stock)
-	for m in virtio_blk configfs ext4 null_blk brd; do
+	for m in virtio_blk configfs ext4 null_blk brd virtio_net nbd; do
 		modprobe -S "$rel" --show-depends "$m" 2>/dev/null || true
 	done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r ko; do
 		rel_path=${ko#/lib/modules/$rel/}
@@ -103,7 +108,7 @@ stock)
 		*)	cp "$ko" "$dest" ;;
 		esac
 	done
-	echo "virtio_blk configfs ext4" >"$root/etc/aobj/modules.load"
+	echo "virtio_blk configfs ext4 virtio_net" >"$root/etc/aobj/modules.load"
 	cp "/lib/modules/$rel/modules.builtin"* "$moddir/" 2>/dev/null || true
 	;;
 debug)

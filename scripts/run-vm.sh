@@ -3,7 +3,8 @@
 #
 #   run-vm.sh [--kernel stock|debug] [--mem SIZE] [--disk-mb N] [--disks K]
 #             [--timeout SECONDS] [--log FILE] [--serial2 FILE]
-#             [--env NAME=VALUE]... [--interactive] -- COMMAND [ARG...]
+#             [--env NAME=VALUE]... [--netdev OPTIONS]... [--monitor SOCKET]
+#             [--interactive] -- COMMAND [ARG...]
 #
 # COMMAND runs in the guest under busybox sh (cwd /tmp) with AOBJ_KERNEL,
 # AOBJ_DISKS (the raw virtio-blk disks for aobj's swap: /dev/vda ...; one
@@ -12,7 +13,12 @@
 # (default out/KERNEL/console.log).  --serial2 FILE adds a second 8250 port
 # (the guest's /dev/ttyS1, named in AOBJ_KTAP_DEV) whose output goes to FILE:
 # it is not a kernel console, so no kernel line lands in what the guest
-# writes there.  Exit status: the guest command's, taken
+# writes there.  Each --netdev adds a virtio network card (the guest's
+# eth0, eth1, ... in order) on QEMU user networking with restrict=on (the
+# guest reaches nothing but the guestfwd targets in OPTIONS, e.g.
+# "net=10.0.2.0/24,guestfwd=tcp:10.0.2.100:10809-cmd:..."); the netdevs are
+# named n0, n1, ...; without --netdev the VM has no network.  --monitor
+# puts the human monitor on a unix socket (for set_link).  Exit status: the guest command's, taken
 # from the AOBJ-EXIT-STATUS marker; 124 if the timeout expired (QEMU is
 # killed), 125 if the guest died without the marker (panic, oops, crash).
 # The modules (out/KERNEL/*.ko) and tools (out/tools) must be built already.
@@ -20,12 +26,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n '3,6p' "$0" >&2
+	sed -n '3,7p' "$0" >&2
 	exit 2
 }
 
 kernel=stock mem=512M disk_mb=256 disks=1 timeout=900 logfile= interactive=0 serial2=
-envs=()
+monitor=
+envs=() netdevs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel)	kernel=${2:?}; shift ;;
@@ -36,6 +43,8 @@ while [ $# -gt 0 ]; do
 	--log)		logfile=${2:?}; shift ;;
 	--serial2)	serial2=${2:?}; shift ;;
 	--env)		envs+=("${2:?}"); shift ;;
+	--netdev)	netdevs+=("${2:?}"); shift ;;
+	--monitor)	monitor=${2:?}; shift ;;
 	--interactive)	interactive=1 ;;
 	--)		shift; break ;;
 	*)		usage ;;
@@ -103,7 +112,16 @@ cmdline="console=ttyS0 loglevel=7 oops=panic panic=-1 panic_on_warn=0 softlockup
 cmdline+=" ${AOBJ_CMDLINE:-}"
 # shellcheck disable=SC2207
 accel=($(qemu_accel_args))
-qemu=(qemu-system-x86_64 -nographic -no-reboot -nic none "${accel[@]}" -smp 2 -m "$mem"
+net_args=(-nic none)
+if [ "${#netdevs[@]}" -gt 0 ]; then
+	net_args=()
+	for ((i = 0; i < ${#netdevs[@]}; i++)); do
+		net_args+=(-netdev "user,id=n$i,restrict=on,${netdevs[i]}"
+			-device "virtio-net-pci,netdev=n$i,mac=52:54:00:12:34:$((56 + i)),romfile=")
+	done
+fi
+[ -z "$monitor" ] || net_args+=(-monitor "unix:$monitor,server=on,wait=off")
+qemu=(qemu-system-x86_64 -nographic -no-reboot "${net_args[@]}" "${accel[@]}" -smp 2 -m "$mem"
 	-kernel "$(kernel_image "$kernel")" -initrd "$initrd" -append "$cmdline"
 	"${disk_args[@]}")
 if [ -n "$serial2" ]; then

@@ -3,10 +3,15 @@
  * aobj-demo: fill an object (possibly bigger than RAM, once aobj has swap)
  * with a known pattern, read it all back, free it and check the zeros.
  *
- *   aobj-demo [--swap DEVICE [--swap2 DEVICE2]] [--limit MIB] [--noswap] [SIZE]
+ *   aobj-demo [--swap DEVICE[:PRIO]]... [--swap2 DEVICE2 | --move DEVICE]
+ *             [--priority N] [--limit MIB] [--noswap] [SIZE]
  *
  * SIZE defaults to 64M (suffixes K, M, G).  With --swap, DEVICE is given to
- * aobj with SWAPON first and taken back with SWAPOFF at the end.  --limit
+ * aobj with SWAPON first (at priority PRIO, else --priority, else 0) and
+ * taken back with SWAPOFF at the end; --swap may be given up to four
+ * times.  With --move, DEVICE (one of the --swap devices) is swapped off
+ * while the object is mapped, its pages going to the other devices, and
+ * the data is verified once more.  --limit
  * sets aobj's resident limit (max_resident_mb) for the run.  With --swap2,
  * the object is moved while mapped: DEVICE2 is swapped on, DEVICE is
  * swapped off (every page of it read back in, and paged out again to
@@ -35,6 +40,7 @@
 #include "aobj-util.h"
 
 #define CHUNK	(16UL << 20)	/* bytes verified then freed at a time */
+#define MAX_DEVS	4	/* --swap devices */
 
 static long pagesize;
 
@@ -112,8 +118,9 @@ static void print_swaps(int ctl)
 		return;
 	}
 	for (i = 0; i < s.count && i < 8; i++)
-		printf("  swap %.64s: %" PRIu64 " slots, %" PRIu64 " used, %"
-		       PRIu64 " bad%s\n", ents[i].path, (uint64_t)ents[i].slots,
+		printf("  swap %.64s (priority %d): %" PRIu64 " slots, %" PRIu64
+		       " used, %" PRIu64 " bad%s\n", ents[i].path,
+		       ents[i].priority, (uint64_t)ents[i].slots,
 		       (uint64_t)ents[i].used, (uint64_t)ents[i].bad,
 		       ents[i].flags & AOBJ_SWAPDEV_DRAINING ? " (draining)" : "");
 }
@@ -240,14 +247,18 @@ static int write_limit(long long mb)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: aobj-demo [--swap DEVICE [--swap2 DEVICE2] [--priority N]]\n"
-		"                 [--limit MIB] [--noswap] [SIZE]\n"
+	fprintf(f, "usage: aobj-demo [--swap DEVICE[:PRIO]]... [--swap2 DEVICE2 | --move DEVICE]\n"
+		"                 [--priority N] [--limit MIB] [--noswap] [SIZE]\n"
 		"  SIZE  object size (default 64M; suffixes K, M, G)\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *swapdev = NULL, *swapdev2 = NULL;
+	const char *swapdev2 = NULL, *move = NULL;
+	char *devs[MAX_DEVS];
+	int32_t prios[MAX_DEVS];
+	bool has_prio[MAX_DEVS] = { false };
+	int ndevs = 0, j;
 	uint64_t size = 64ULL << 20, w, pages, pg, nonzero = 0;
 	long long limit = -1, old_limit = -1;
 	struct aobj_create c = { .size = sizeof(c) };
@@ -264,7 +275,26 @@ int main(int argc, char **argv)
 	wpp = pagesize / 8;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--swap") && i + 1 < argc) {
-			swapdev = argv[++i];
+			char *colon, *end;
+
+			if (ndevs == MAX_DEVS) {
+				usage(stderr);
+				return 2;
+			}
+			devs[ndevs] = argv[++i];
+			colon = strrchr(devs[ndevs], ':');
+			if (colon) {
+				*colon = 0;
+				prios[ndevs] = (int32_t)strtol(colon + 1, &end, 10);
+				if (end == colon + 1 || *end) {
+					usage(stderr);
+					return 2;
+				}
+				has_prio[ndevs] = true;
+			}
+			ndevs++;
+		} else if (!strcmp(argv[i], "--move") && i + 1 < argc) {
+			move = argv[++i];
 		} else if (!strcmp(argv[i], "--swap2") && i + 1 < argc) {
 			swapdev2 = argv[++i];
 		} else if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
@@ -286,8 +316,18 @@ int main(int argc, char **argv)
 	}
 	size = (size + pagesize - 1) & ~(uint64_t)(pagesize - 1);
 	pages = size / pagesize;
-	if (swapdev2 && !swapdev) {
+	for (j = 0; j < ndevs; j++)
+		if (!has_prio[j])
+			prios[j] = prio;
+	if ((swapdev2 && !ndevs) || (swapdev2 && move)) {
 		usage(stderr);
+		return 2;
+	}
+	for (j = 0; move && j < ndevs && strcmp(devs[j], move); j++)
+		;
+	if (move && j == ndevs) {
+		fprintf(stderr, "aobj-demo: --move %s: not one of the --swap devices\n",
+			move);
 		return 2;
 	}
 
@@ -296,11 +336,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aobj-demo: /dev/aobj: %s\n", strerror(errno));
 		return 1;
 	}
-	if (swapdev) {
-		if (do_swapon(ctl, swapdev, prio))
-			return 1;
-		print_swaps(ctl);
+	for (j = 0; j < ndevs; j++) {
+		if (do_swapon(ctl, devs[j], prios[j])) {
+			ndevs = j;
+			ret = 1;
+			goto swapoff;
+		}
 	}
+	if (ndevs)
+		print_swaps(ctl);
 	if (limit >= 0) {
 		old_limit = read_num(LIMIT_PARAM);
 		if (write_limit(limit)) {
@@ -352,6 +396,8 @@ int main(int argc, char **argv)
 		}
 	}
 	print_stats("after writing", c.id);
+	if (ndevs)
+		print_swaps(ctl);
 
 	/* Read back and verify. */
 	if (verify(p, pages, "verify"))
@@ -365,15 +411,32 @@ int main(int argc, char **argv)
 		} else {
 			print_swaps(ctl);
 			printf("swapoff %s with the object mapped: its pages come back in, and go out to %s\n",
-			       swapdev, swapdev2);
-			if (do_swapoff(ctl, swapdev))
+			       devs[0], swapdev2);
+			if (do_swapoff(ctl, devs[0]))
 				ret = 1;
 			print_swaps(ctl);
 			print_stats("after moving", c.id);
 			if (verify(p, pages, "verify again"))
 				ret = 1;
-			swapdev = swapdev2;
+			devs[0] = (char *)swapdev2;
 		}
+	}
+	/* Swap one device off under the mapped object: its pages go elsewhere. */
+	if (move) {
+		printf("swapoff %s with the object mapped: its pages come back in, and go out to the other devices\n",
+		       move);
+		if (do_swapoff(ctl, move))
+			ret = 1;
+		for (j = 0; j < ndevs && strcmp(devs[j], move); j++)
+			;
+		if (j < ndevs) {
+			memmove(devs + j, devs + j + 1, (ndevs - j - 1) * sizeof(devs[0]));
+			ndevs--;
+		}
+		print_swaps(ctl);
+		print_stats("after moving", c.id);
+		if (verify(p, pages, "verify again"))
+			ret = 1;
 	}
 
 	/* FREE everything, then check zeros a chunk at a time (freeing each
@@ -414,12 +477,13 @@ int main(int argc, char **argv)
 	print_stats("after detach", UINT32_MAX);
 
 swapoff:
-	if (swapdev) {
+	if (ndevs)
 		print_swaps(ctl);
-		if (do_swapoff(ctl, swapdev))
+	for (j = ndevs - 1; j >= 0; j--)
+		if (do_swapoff(ctl, devs[j]))
 			ret = 1;
+	if (ndevs)
 		print_stats("after swapoff", UINT32_MAX);
-	}
 	if (old_limit >= 0)
 		write_limit(old_limit);
 	close(ctl);

@@ -746,11 +746,14 @@ static int cmd_swaps(int argc, char **argv)
 			json_string(path);
 			printf(", \"major\": %u, \"minor\": %u, \"priority\": %d"
 			       ", \"slots\": %" PRIu64 ", \"used\": %" PRIu64
-			       ", \"bad\": %" PRIu64 ", \"draining\": %s}",
+			       ", \"bad\": %" PRIu64 ", \"draining\": %s"
+			       ", \"dead\": %s, \"failing\": %s}",
 			       e->major, e->minor, e->priority,
 			       (uint64_t)e->slots, (uint64_t)e->used,
 			       (uint64_t)e->bad,
-			       e->flags & AOBJ_SWAPDEV_DRAINING ? "true" : "false");
+			       e->flags & AOBJ_SWAPDEV_DRAINING ? "true" : "false",
+			       e->flags & AOBJ_SWAPDEV_DEAD ? "true" : "false",
+			       e->flags & AOBJ_SWAPDEV_FAILING ? "true" : "false");
 		}
 		printf("%s]}\n", n ? "\n" : "");
 		free(ents);
@@ -772,7 +775,9 @@ static int cmd_swaps(int argc, char **argv)
 		human(bad, sizeof(bad), e->bad * pagesize, bytes);
 		printf("%-24s %-8s %5d %8s %8s %8s %s\n", path, dev, e->priority,
 		       size, used, bad,
-		       e->flags & AOBJ_SWAPDEV_DRAINING ? "draining" : "-");
+		       e->flags & AOBJ_SWAPDEV_DRAINING ? "draining" :
+		       e->flags & AOBJ_SWAPDEV_DEAD ? "dead" :
+		       e->flags & AOBJ_SWAPDEV_FAILING ? "failing" : "-");
 	}
 	free(ents);
 	return 0;

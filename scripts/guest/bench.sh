@@ -12,7 +12,10 @@
 # object whose swapoff is measured; BENCH_RAW_MB (512) raw disk test size;
 # BENCH_TRACE (1) a final aobj-only pass with the aobj tracepoints on;
 # BENCH_MAIN ("zerofill refault swap pageout-rand") the main workloads;
-# BENCH_PROBES (1) the untimed probes.
+# BENCH_PROBES (1) the untimed probes; BENCH_GRAPH (1) the function-graph
+# profiles of the trace pass.  BENCH_REMOTE=1 (make bench REMOTE=1): aobj's
+# swap is /dev/nbd0 and Linux swap /dev/nbd1, NBD exports a and b of the
+# host (scripts/guest/nbd.sh), instead of the local disks.
 . /scripts/guest/lib.sh
 
 B=/tools/aobj-bench
@@ -20,11 +23,18 @@ B=/tools/aobj-bench
 set -- $AOBJ_DISKS
 [ $# -ge 2 ] || { echo "bench: needs two disks, have '$AOBJ_DISKS'"; exit 1; }
 ASWAP=$1 LSWAP=$2
+if [ "${BENCH_REMOTE:-0}" = 1 ]; then
+	. /scripts/guest/nbd.sh
+	why=$(nbd_why_not)
+	[ -z "$why" ] || { echo "bench: no NBD: $why"; exit 1; }
+	nbd_net_up && nbd_connect a /dev/nbd0 && nbd_connect b /dev/nbd1 || exit 1
+	ASWAP=/dev/nbd0 LSWAP=/dev/nbd1
+fi
 LIMIT=${BENCH_LIMIT_MB:-128}
 REPS=${BENCH_REPS:-3}
 SMALL=${BENCH_SMALL_MB:-64}
 BIG=${BENCH_BIG_MB:-384}
-SCALE=${BENCH_SCALE_MB:-16 256 512 4096}
+SCALE=${BENCH_SCALE_MB-16 256 512 4096}
 RAW=${BENCH_RAW_MB:-512}
 # Swapoff brings the whole object back: only for objects that fit in RAM.
 BENCH_SWAPOFF_MAX_MB=${BENCH_SWAPOFF_MAX_MB:-$(awk '/MemTotal/ { print int($2 / 1024 * 2 / 3) }' /proc/meminfo)}
@@ -45,7 +55,7 @@ run() {
 	fi
 }
 
-echo "AOBJ-BENCH-INFO {\"kernel\":\"$(uname -r)\",\"mem_kb\":$(awk '/MemTotal/ {print $2}' /proc/meminfo),\"cpus\":$(grep -c ^processor /proc/cpuinfo),\"limit_mb\":$LIMIT,\"reps\":$REPS,\"small_mb\":$SMALL,\"big_mb\":$BIG,\"scale_mb\":\"$SCALE\",\"raw_mb\":$RAW,\"aobj_disk\":\"$ASWAP\",\"linux_disk\":\"$LSWAP\",\"disk_mb\":${AOBJ_DISK_MB:-0}}"
+echo "AOBJ-BENCH-INFO {\"kernel\":\"$(uname -r)\",\"mem_kb\":$(awk '/MemTotal/ {print $2}' /proc/meminfo),\"cpus\":$(grep -c ^processor /proc/cpuinfo),\"limit_mb\":$LIMIT,\"reps\":$REPS,\"small_mb\":$SMALL,\"big_mb\":$BIG,\"scale_mb\":\"$SCALE\",\"raw_mb\":$RAW,\"remote\":${BENCH_REMOTE:-0},\"aobj_disk\":\"$ASWAP\",\"linux_disk\":\"$LSWAP\",\"disk_mb\":${AOBJ_DISK_MB:-0}}"
 
 # 1. The raw disks, before anything else uses them (alternating).
 for r in $(seq 1 "$REPS"); do
@@ -190,6 +200,7 @@ if [ "${BENCH_TRACE:-1}" = 1 ]; then
 			echo 0 >$T/max_graph_depth
 			echo 1 >$T/tracing_on
 		}
+		[ "${BENCH_GRAPH:-1}" = 1 ] || graph() { :; }
 		graph pageout_seq 3 aobj_pageout_cluster -- swap aobj 256
 		graph swapin_seq 2 aobj_get -- swap aobj 256
 		graph swapoff 3 aobj_pagein -- swap aobj 256

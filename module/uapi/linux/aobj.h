@@ -179,6 +179,7 @@ struct aobj_swapoff {
 /* struct aobj_swapdev_info.flags */
 #define AOBJ_SWAPDEV_DRAINING	0x1	/* swapoff in progress */
 #define AOBJ_SWAPDEV_DEAD	0x2	/* device gone, leaving the table */
+#define AOBJ_SWAPDEV_FAILING	0x4	/* I/Os fail in a row: no pageouts to it */
 
 /**
  * struct aobj_swapdev_info - one swap device, as AOBJ_IOC_SWAPS lists it

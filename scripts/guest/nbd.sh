@@ -1,0 +1,68 @@
+# Far memory in the guest (busybox sh): network cards up, NBD devices from
+# the host's exports (scripts/nbd-lib.sh), the host's control channel.
+# Sourced, not run.  run-vm.sh --netdev gives the VM its cards; AOBJ_NBD
+# lists the exports as NAME:SUBNET pairs ("a:10.0.2 b:10.0.3"): card i
+# (eth<i>) has address SUBNET.15 and finds export NAME at SUBNET.100:10809;
+# the card after them, on subnet AOBJ_NBD_CTL, reaches the host's control
+# channel at AOBJ_NBD_CTL.100:7000.
+# shellcheck shell=sh
+
+NBD_TIMEOUT=${NBD_TIMEOUT:-5}
+
+# nbd_why_not: why this VM cannot do far memory (empty if it can).
+nbd_why_not() {
+	[ -n "${AOBJ_NBD:-}" ] || { echo "no NBD exports given (AOBJ_NBD; run-vm.sh --netdev)"; return; }
+	[ -x /usr/sbin/nbd-client ] || { echo "no nbd-client in the VM (apt-get install nbd-client on the host)"; return; }
+	modprobe nbd nbds_max=8 2>/dev/null
+	[ -e /dev/nbd0 ] || { echo "no nbd driver in this kernel"; return; }
+	[ -e /sys/class/net/eth0 ] || echo "no network card"
+}
+
+# nbd_net_up: configure eth0, eth1, ... from AOBJ_NBD.
+nbd_net_up() {
+	local i=0 e
+	ip link set lo up
+	for e in $AOBJ_NBD ${AOBJ_NBD_CTL:+ctl:$AOBJ_NBD_CTL}; do
+		ip link set "eth$i" up || return 1
+		ip addr add "${e#*:}.15/24" dev "eth$i" 2>/dev/null
+		i=$((i + 1))
+	done
+}
+
+# nbd_subnet NAME: the subnet of export NAME.
+nbd_subnet() {
+	local e
+	for e in $AOBJ_NBD; do
+		[ "${e%%:*}" = "$1" ] && { echo "${e#*:}"; return 0; }
+	done
+	return 1
+}
+
+# nbd_connect NAME DEVICE: connect DEVICE to export NAME, with a request
+# timeout of NBD_TIMEOUT seconds; wait until it has its size.
+nbd_connect() {
+	local net i
+	net=$(nbd_subnet "$1") || { echo "nbd_connect: no export $1" >&2; return 1; }
+	timeout 60 nbd-client -N aobj "$net.100" 10809 "$2" -b 4096 -t "$NBD_TIMEOUT" ||
+		{ echo "nbd_connect: nbd-client $1 $2 failed" >&2; return 1; }
+	for i in $(seq 50); do
+		[ "$(cat "/sys/block/${2#/dev/}/size" 2>/dev/null)" -gt 0 ] 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "nbd_connect: $2 has no size after 5 s" >&2
+	return 1
+}
+
+# nbd_disconnect DEVICE
+nbd_disconnect() {
+	timeout 30 nbd-client -d "$1" >/dev/null 2>&1
+}
+
+# nbd_ctl COMMAND...: send one command to the host (scripts/nbd-ctl.sh),
+# print its answer; fail unless it is "ok".
+nbd_ctl() {
+	local ans
+	ans=$(echo "$*" | timeout 40 nc "${AOBJ_NBD_CTL:?}.100" 7000)
+	echo "host: $* -> ${ans:-no answer}"
+	[ "$ans" = ok ]
+}
