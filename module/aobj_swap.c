@@ -704,7 +704,8 @@ static unsigned long aobj_swap_room_except(struct aobj_swapdev *sd)
 
 	lockdep_assert_held(&aobj_swap_lock);
 	list_for_each_entry(other, &aobj_swapdevs, list)
-		if (other != sd && !other->draining && !other->dead)
+		if (other != sd && !other->draining && !other->dead &&
+		    !other->failing)
 			room += other->nslots - other->nr_used;
 	return room;
 }
