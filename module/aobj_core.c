@@ -298,13 +298,6 @@ int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
 		goto err_swmap;
 	}
 	obj->inode->i_size = pages << PAGE_SHIFT;
-	/*
-	 * i_pages' nodes unaccounted: they are allocated under obj->lock, a
-	 * NOIO scope, where a charge at memory.max could reclaim nothing of
-	 * aobj's and would call the cgroup's OOM killer.  They are some 0.2%
-	 * of the pages they index, which are charged.
-	 */
-	xa_init_flags(&obj->inode->i_mapping->i_pages, XA_FLAGS_LOCK_IRQ);
 	obj->inode->i_mapping->a_ops = &aobj_aops;
 	/* Only the object takes its pages out of i_pages: see aobj_aops. */
 	mapping_set_release_always(obj->inode->i_mapping);
@@ -312,6 +305,15 @@ int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
 	err = aobj_pageout_attach(obj);
 	if (err)
 		goto err_inode;
+
+	/*
+	 * i_pages' nodes unaccounted: they are allocated under obj->lock, a
+	 * NOIO scope, where a charge at memory.max could reclaim nothing of
+	 * aobj's and would call the cgroup's OOM killer.  They are some 0.2%
+	 * of the pages they index, which are charged.  The inode goes back
+	 * to the inode cache with the flag restored (aobj_release()).
+	 */
+	obj->inode->i_mapping->i_pages.xa_flags &= ~XA_FLAGS_ACCOUNT;
 
 	mutex_lock(&aobj_list_lock);
 	list_add_tail(&obj->list, &aobj_list);
@@ -412,6 +414,7 @@ static void aobj_release(struct kref *ref)
 	aobj_unlock(obj);
 
 	mutex_destroy(&obj->lock);
+	obj->inode->i_mapping->i_pages.xa_flags |= XA_FLAGS_ACCOUNT;
 	iput(obj->inode);
 	aobj_pageout_detach(obj);
 	atomic_long_dec(&aobj_counters.objects);
@@ -680,8 +683,8 @@ static int __aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop,
 				      may_oom);
 		if (!new)
 			/* A fault gets SIGBUS, as at the resident limit. */
-			return may_oom && !fatal_signal_pending(current) ?
-				-ENOSPC : -ENOMEM;
+			return (obj->flags & AOBJ_NOSWAP) && may_oom &&
+				!fatal_signal_pending(current) ? -ENOSPC : -ENOMEM;
 		aobj_lock(obj);
 	}
 

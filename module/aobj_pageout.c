@@ -852,6 +852,12 @@ static unsigned long aobj_shrink_count(struct shrinker *s,
 		walk = list_lru_count_one(&aobj_memcg_lru, sc->nid, sc->memcg);
 		list_lru_walk_one(&aobj_memcg_lru, sc->nid, sc->memcg,
 				  aobj_memcg_count_one, &n, &walk);
+		/*
+		 * SHRINK_EMPTY clears the cgroup's shrinker bit, which only a
+		 * new object would set again: only for a cgroup without any.
+		 */
+		if (!n && list_lru_count_one(&aobj_memcg_lru, sc->nid, sc->memcg))
+			return 0;
 	} else {
 		n = aobj_resident();
 	}

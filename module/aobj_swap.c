@@ -35,7 +35,6 @@
 #include <linux/bitmap.h>
 #include <linux/blkdev.h>
 #include <linux/fs.h>
-#include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -693,23 +692,6 @@ err:
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_swapon);
 
-/*
- * aobj_swap_room_except: free slots on the devices pageout may use, but @sd.
- * => aobj_swap_lock must be held.
- */
-static unsigned long aobj_swap_room_except(struct aobj_swapdev *sd)
-{
-	struct aobj_swapdev *other;
-	unsigned long room = 0;
-
-	lockdep_assert_held(&aobj_swap_lock);
-	list_for_each_entry(other, &aobj_swapdevs, list)
-		if (other != sd && !other->draining && !other->dead &&
-		    !other->failing)
-			room += other->nslots - other->nr_used;
-	return room;
-}
-
 /**
  * aobj_swapoff - page everything in from a device, then stop using it
  * @path: the block device
@@ -723,7 +705,6 @@ static unsigned long aobj_swap_room_except(struct aobj_swapdev *sd)
  */
 int aobj_swapoff(const char *path, u64 *lost)
 {
-	unsigned long need, room, avail;
 	struct aobj_swapdev *sd;
 	dev_t devt;
 	int err, live;
@@ -743,24 +724,6 @@ int aobj_swapoff(const char *path, u64 *lost)
 		mutex_unlock(&aobj_swapon_lock);
 		return -EINVAL;
 	}
-	need = sd->nr_used - sd->nr_bad;
-	room = aobj_swap_room_except(sd);
-	spin_unlock(&aobj_swap_lock);
-	/*
-	 * As Linux's swapoff checks the memory it will need up front
-	 * (security_vm_enough_memory_mm()): what the device holds must fit in
-	 * the memory available and the room on the other devices, where
-	 * pageout moves pages while the device drains.
-	 */
-	avail = si_mem_available();
-	avail -= min(avail, totalram_pages() / 16);
-	if (need > avail + room) {
-		mutex_unlock(&aobj_swapon_lock);
-		pr_info("swapoff %s: %lu page(s) on it, room for %lu in memory and %lu on other devices: ENOMEM\n",
-			sd->path, need, avail, room);
-		return -ENOMEM;
-	}
-	spin_lock(&aobj_swap_lock);
 	sd->draining = true;
 	spin_unlock(&aobj_swap_lock);
 

@@ -43,8 +43,12 @@ nbd_subnet() {
 nbd_connect() {
 	local net i
 	net=$(nbd_subnet "$1") || { echo "nbd_connect: no export $1" >&2; return 1; }
-	timeout 60 nbd-client -N aobj "$net.100" 10809 "$2" -b 4096 -t "$NBD_TIMEOUT" ||
-		{ echo "nbd_connect: nbd-client $1 $2 failed" >&2; return 1; }
+	# A link just set up again may refuse the first tries (no route yet).
+	for i in 1 2 3 4 5 6; do
+		timeout 60 nbd-client -N aobj "$net.100" 10809 "$2" -b 4096 -t "$NBD_TIMEOUT" && break
+		[ "$i" = 6 ] && { echo "nbd_connect: nbd-client $1 $2 failed 6 times" >&2; return 1; }
+		sleep 2
+	done
 	for i in $(seq 50); do
 		[ "$(cat "/sys/block/${2#/dev/}/size" 2>/dev/null)" -gt 0 ] 2>/dev/null && return 0
 		sleep 0.1

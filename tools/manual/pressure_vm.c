@@ -8,6 +8,10 @@
  * shrinker) and the writer's own pageout.  Nobody may be OOM-killed,
  * stress-ng must end cleanly, and every page must read back intact.
  *
+ * Not in make check: it fails in about half the runs on the stock kernel
+ * (stress-ng OOM-killed), see issue 10.  Build it with the flags of
+ * TOOLS_CFLAGS and -I tools/tests, and run it in `make vm`.
+ *
  * Needs stress-ng in PATH and two free disks in $AOBJ_DISKS (the test
  * VM).  Exit 0/1/77.
  */
