@@ -480,6 +480,54 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index)
 	return freed;
 }
 
+/* Take a reference on the first object of a cgroup's list with a page to go. */
+static enum lru_status aobj_memcg_pick_one(struct list_head *item,
+					   struct list_lru_one *list,
+					   spinlock_t *lock, void *arg)
+{
+	struct aobj *obj = container_of(item, struct aobj_memcg_link, node)->obj;
+	struct aobj **picked = arg;
+
+	if (*picked || (obj->flags & AOBJ_NOSWAP) || !READ_ONCE(obj->nr_resident) ||
+	    !kref_get_unless_zero(&obj->ref))
+		return LRU_SKIP;
+	*picked = obj;
+	return LRU_ROTATE;	/* the next call starts with another object */
+}
+
+/*
+ * aobj_memcg_victim: when no page of @memcg is near the tails of the
+ * lists (other cgroups' pages are older), take the first resident page of
+ * an object of @memcg, round robin over its objects: a cgroup at its
+ * limit must not wait for the others' pages to age first, or be
+ * OOM-killed meanwhile.
+ * => nothing locked.
+ * Return: true with a reference on *@objp, and *@index a resident page.
+ */
+static bool aobj_memcg_victim(struct mem_cgroup *memcg, struct aobj **objp,
+			      pgoff_t *index)
+{
+	struct aobj *obj = NULL;
+	unsigned long walk;
+	int nid;
+
+	/* An entry is on the list of the node its memory is on. */
+	for_each_node(nid) {
+		walk = list_lru_count_one(&aobj_memcg_lru, nid, memcg);
+		list_lru_walk_one(&aobj_memcg_lru, nid, memcg,
+				  aobj_memcg_pick_one, &obj, &walk);
+	}
+	if (!obj)
+		return false;
+	*index = 0;
+	if (!xa_find(aobj_folios(obj), index, ULONG_MAX, XA_PRESENT)) {
+		aobj_detach_async(obj);
+		return false;
+	}
+	*objp = obj;
+	return true;
+}
+
 /*
  * aobj_pageout_scan: look at up to @nr_to_scan victims, stop once
  * @nr_to_free pages have left memory.  With @memcg, only pages charged to
@@ -502,6 +550,13 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 		folio = aobj_lru_victim(memcg);
 		if (!folio) {
 			spin_unlock(&aobj_lru_lock);
+			/* The cgroup's pages are far from the tails. */
+			if (memcg && aobj_memcg_victim(memcg, &obj, &index)) {
+				freed += aobj_pageout_cluster(obj, index);
+				aobj_detach_async(obj);
+				cond_resched();
+				continue;
+			}
 			break;
 		}
 		if (aobj_lru_keep(folio)) {
@@ -849,14 +904,24 @@ static unsigned long aobj_shrink_count(struct shrinker *s,
 	if (!aobj_swap_available())
 		return 0;
 	if (aobj_reclaim_memcg(sc->memcg)) {
-		walk = list_lru_count_one(&aobj_memcg_lru, sc->nid, sc->memcg);
-		list_lru_walk_one(&aobj_memcg_lru, sc->nid, sc->memcg,
-				  aobj_memcg_count_one, &n, &walk);
+		unsigned long objs = 0;
+		int nid;
+
+		/*
+		 * Not NUMA aware (sc->nid is 0), but an entry is on the list
+		 * of the node its memory is on: count them all.
+		 */
+		for_each_node(nid) {
+			walk = list_lru_count_one(&aobj_memcg_lru, nid, sc->memcg);
+			objs += walk;
+			list_lru_walk_one(&aobj_memcg_lru, nid, sc->memcg,
+					  aobj_memcg_count_one, &n, &walk);
+		}
 		/*
 		 * SHRINK_EMPTY clears the cgroup's shrinker bit, which only a
 		 * new object would set again: only for a cgroup without any.
 		 */
-		if (!n && list_lru_count_one(&aobj_memcg_lru, sc->nid, sc->memcg))
+		if (!n && objs)
 			return 0;
 	} else {
 		n = aobj_resident();

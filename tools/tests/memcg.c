@@ -5,7 +5,8 @@
  * swap devices.  No Linux swap is on, and there is no resident limit
  * (max_resident_mb=0): only the cgroup can make the pages go.
  *
- *  1. memory.max=48M: uid 1000 in the cgroup writes a 128 MiB object and
+ *  1. memory.max=48M, with 32 MiB of another cgroup's (older) pages resident
+ *     beside it: uid 1000 in the cgroup writes a 128 MiB object and
  *     reads it back.  memory.peak lies between 32 and 50 MiB (the pages
  *     are charged, and the limit holds them), the object has swapped
  *     pages, nobody is OOM-killed, the data is intact.
@@ -314,6 +315,9 @@ static void noswap_test(void)
 int main(void)
 {
 	char disks[1][64];
+	unsigned int old;
+	char *map;
+	int fd;
 
 	sw_init("memcg", 290);
 	if (t_pagesize != 4096)
@@ -329,7 +333,17 @@ int main(void)
 	if (rep == MAP_FAILED)
 		t_bail("mmap: %s", strerror(errno));
 
-	sw_mark("memory.max");
+	/*
+	 * Older pages of another cgroup's object at the tails of pageout's
+	 * lists: the limited cgroup must not wait for them to age first.
+	 */
+	old = t_create(32 * MB, 0, 0600);
+	fd = t_open_or_bail(old, O_RDWR);
+	map = t_map(fd, 32 * MB, PROT_READ | PROT_WRITE);
+	if (map == MAP_FAILED)
+		t_bail("mmap: %s", strerror(errno));
+	memset(map, 0x6b, 32 * MB);
+	sw_mark("memory.max, 32 MiB of another cgroup's object resident");
 	limit_test("aobj-max", "memory.max");
 	sw_mark("memory.high");
 	limit_test("aobj-high", "memory.high");
@@ -338,5 +352,7 @@ int main(void)
 	sw_mark("NOSWAP");
 	noswap_test();
 	sw_mark("done");
+	munmap(map, 32 * MB);
+	close(fd);
 	return sw_done();
 }
