@@ -88,7 +88,7 @@ static struct kmem_cache *aobj_memcg_link_cache;
 static DEFINE_MUTEX(aobj_memcg_link_mutex);
 static struct list_lru aobj_memcg_lru;
 /* How far pageout for a cgroup looks along a list for the cgroup's pages. */
-#define AOBJ_MEMCG_LOOKAHEAD	4096
+#define AOBJ_MEMCG_LOOKAHEAD	1024
 /* Room a cgroup's reclaim makes below its limit (pages): 1/32, >= 1 cluster. */
 #define AOBJ_MEMCG_MARGIN(limit)	max_t(unsigned long, (limit) / 32, \
 					      2 * AOBJ_PAGEOUT_CLUSTER)
@@ -340,13 +340,15 @@ static struct folio *aobj_lru_victim(struct mem_cgroup *memcg)
  * clusters the same way, so random writes still give one large write.
  * Pages taken are rotated to the head of the inactive list, so that one
  * which cannot go now does not come first again; referenced ones go to
- * the active list.
+ * the active list.  With @by_index, the run is filled up with the
+ * resident pages that follow @index (pageout for a cgroup whose pages are
+ * not near the tails, aobj_memcg_victim()).
  *
  * => obj must be locked.
  * Return: the number of pages locked into @run, sorted by index.
  */
 static int aobj_pageout_gather(struct aobj *obj, pgoff_t index,
-			       struct folio **run)
+			       struct folio **run, bool by_index)
 {
 	struct folio *folio, *prev;
 	int n = 0, looked = 0;
@@ -371,6 +373,21 @@ static int aobj_pageout_gather(struct aobj *obj, pgoff_t index,
 			run[n++] = folio;
 	}
 	spin_unlock(&aobj_lru_lock);
+
+	/* Filled up with the pages that follow @index, whatever their age. */
+	for (looked = 0; by_index && n < AOBJ_PAGEOUT_CLUSTER &&
+	     looked < 2 * AOBJ_PAGEOUT_CLUSTER; looked++) {
+		int i;
+
+		folio = xa_find_after(aobj_folios(obj), &index, ULONG_MAX, XA_PRESENT);
+		if (!folio)
+			break;
+		for (i = 0; i < n && run[i] != folio; i++)
+			;
+		if (i < n || folio_test_mlocked(folio) || !folio_trylock(folio))
+			continue;
+		run[n++] = folio;
+	}
 
 	sort(run, n, sizeof(*run), aobj_cmp_index, NULL);
 	return n;
@@ -425,14 +442,15 @@ static int aobj_pageout_drop_locked(struct aobj *obj, struct folio **run,
 
 /*
  * aobj_pageout_cluster: page out the page at @index and a cluster of other
- * inactive pages of its object (aobj_pageout_gather()): revoke their
+ * inactive pages of its object (aobj_pageout_gather(), @by_index: or of
+ * the pages that follow it): revoke their
  * mappings, one call per run of consecutive indexes, drop the clean ones,
  * write the dirty ones to contiguous slots.
  *
  * => nothing locked; the caller holds a reference on @obj.
  * Return: pages that left memory.
  */
-static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index)
+static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index)
 {
 	struct address_space *mapping = aobj_mapping(obj);
 	struct folio *run[AOBJ_PAGEOUT_CLUSTER];
@@ -442,7 +460,7 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index)
 	if (!aobj_trylock(obj))
 		return 0;
 
-	nr = aobj_pageout_gather(obj, index, run);
+	nr = aobj_pageout_gather(obj, index, run, by_index);
 	nr = aobj_pageout_drop_locked(obj, run, nr);
 	for (i = 0; i < nr && mapping_mapped(mapping); i = j) {
 		for (j = i + 1; j < nr; j++)
@@ -552,7 +570,7 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 			spin_unlock(&aobj_lru_lock);
 			/* The cgroup's pages are far from the tails. */
 			if (memcg && aobj_memcg_victim(memcg, &obj, &index)) {
-				freed += aobj_pageout_cluster(obj, index);
+				freed += aobj_pageout_cluster(obj, index, true);
 				aobj_detach_async(obj);
 				cond_resched();
 				continue;
@@ -573,7 +591,7 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 		}
 		spin_unlock(&aobj_lru_lock);
 
-		freed += aobj_pageout_cluster(obj, index);
+		freed += aobj_pageout_cluster(obj, index, false);
 		aobj_detach_async(obj);
 		cond_resched();
 	}
