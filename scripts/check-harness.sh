@@ -23,13 +23,15 @@
 #   noise           a failing test while the kernel floods the console
 #                                                        -> the test, by name
 # Host canaries (seconds): report_caller, report_exp_stall,
-# report_tasks_stall, report_no_log, report_empty_log.
+# report_tasks_stall, report_no_log, report_empty_log, report_alloc_sleeping
+# (the stack dump of a failed GFP_KERNEL allocation is caught, that of a
+# GFP_ATOMIC one just before it is not).
 # Logs stay in $AOBJ_OUT/check-harness/ (CANARY.out: the check.sh output).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 all_vm="control warn kasan kmemleak kunit no_test_module skip noise"
-all_host="report_caller report_exp_stall report_tasks_stall report_no_log report_empty_log"
+all_host="report_caller report_exp_stall report_tasks_stall report_no_log report_empty_log report_alloc_sleeping"
 if [ $# -gt 0 ]; then
 	canaries="$*"
 else
@@ -88,6 +90,12 @@ for c in $canaries; do
 		host_canary "$c" -missing 'missing or empty' ;;
 	report_empty_log)
 		host_canary "$c" -empty 'missing or empty' ;;
+	report_alloc_sleeping)
+		host_canary "$c" "[  674.348137] virtio: page allocation failure: order:1, mode:0x40820(GFP_ATOMIC|__GFP_COMP), nodemask=(null)
+[  674.355569] Call Trace:
+[  675.000000] aobj: page allocation failure: order:0, mode:0xcc0(GFP_KERNEL), nodemask=(null)
+[  675.000100] CPU: 0 UID: 0 PID: 519 Comm: t Tainted: G           O     N 6.12.118 #1
+[  675.000200] Call Trace:" '675.000200. Call Trace' ;;
 	esac
 done
 

@@ -7,7 +7,8 @@
  *
  *   aobj-stress [--duration S] [--seed N] [--procs P] [--threads T]
  *               [--objects K] [--max-pages N] [--limit-mb M]
- *               [--pressure[=BYTES]] [--remove-device=NULLB] [--allow-enomem]
+ *               [--pressure[=BYTES]] [--remove-device=NULLB]
+ *               [--removed-elsewhere=NULLB] [--allow-enomem]
  *               [--no-floors] [--verbose] [DEVICE...]
  *
  * Objects live in K slots in shared memory.  A slot has a state (empty,
@@ -50,6 +51,12 @@
  * seen with swapped pages while it was in service may then fail with
  * SIGBUS (or a FLUSH with EIO): counted as lost_to_removal, not as errors.
  * This needs the module to let go of a dead device (blk_holder_ops).
+ *
+ * --removed-elsewhere=/sys/kernel/config/nullb/NAME: another run removes
+ * that device (its --remove-device), and pageout may have put this run's
+ * pages there too.  A watcher records which objects have swapped pages
+ * while /dev/NAME serves, and notices the removal (power 0 or the
+ * directory gone); SIGBUS/EIO on those objects is then lost_to_removal.
  *
  * ENOMEM is an error unless fault injection is on (failslab or
  * fail_page_alloc probability > 0 in debugfs) or --allow-enomem is given.
@@ -106,12 +113,12 @@
 static unsigned int opt_duration = 60, opt_procs = 3, opt_threads = 2;
 static unsigned int opt_objects = 12, opt_max_pages = 256, opt_limit_mb = 4;
 static uint64_t opt_seed;
-static const char *opt_pressure, *opt_remove;
+static const char *opt_pressure, *opt_remove, *opt_watch;
 static bool opt_verbose, opt_allow_enomem, opt_no_floors;
 static const char *devs[MAX_DEVS];
 static int ndevs;
 static long pagesz;
-static char rm_dev[128];	/* /dev/NAME of --remove-device */
+static char rm_dev[128];	/* /dev/NAME of --remove-device (--removed-elsewhere) */
 
 /* ---- shared state ---- */
 
@@ -361,11 +368,25 @@ static void set_fatal_handlers(void)
  * while it was in service.  The exposure list is completed just after the
  * removal: wait for it.
  */
+/*
+ * removal_seen: has the device been removed?  With --removed-elsewhere the
+ * watcher may notice it a little after this run's first SIGBUS: wait for
+ * it, up to 10 s.
+ */
+static bool removal_seen(void)
+{
+	int i;
+
+	for (i = 0; opt_watch && i < 200 && !LOAD(sh->removal_started); i++)
+		sleep_ms(50);
+	return LOAD(sh->removal_started);
+}
+
 static bool bus_expected(struct slot *s)
 {
 	int i;
 
-	if (!LOAD(sh->removal_started))
+	if (!removal_seen())
 		return false;
 	for (i = 0; i < 100 && !LOAD(sh->removal_listed); i++)
 		sleep_ms(50);
@@ -920,8 +941,7 @@ static void op_flush(struct slot *s, struct mapping *m, struct rng *r,
 	err = do_flush(m->fd, mode, off, len);
 	if (err == -ENOMEM) {
 		enomem(flush_name(mode));
-	} else if (err == -EIO && mode == AOBJ_FLUSH_CLEAN &&
-		   LOAD(sh->removal_started)) {
+	} else if (err == -EIO && mode == AOBJ_FLUSH_CLEAN && removal_seen()) {
 		/* CLEAN wrote to the device being removed. */
 		ADD(lost_to_removal, 1);
 	} else if (err) {
@@ -1610,6 +1630,41 @@ static void removal_process(void)
 	_exit(err ? 1 : 0);
 }
 
+/* Has another run begun to remove the --removed-elsewhere device? */
+static bool watched_removed(void)
+{
+	char path[256], buf[8];
+
+	snprintf(path, sizeof(path), "%s/power", opt_watch);
+	return read_str(path, buf, sizeof(buf)) || buf[0] == '0';
+}
+
+/*
+ * --removed-elsewhere: mark the objects with swapped pages exposed while
+ * the device serves; once it is being removed, mark them once more and
+ * record the removal.
+ */
+static void watch_process(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	while (!STOPPED()) {
+		mark_exposed();
+		if (watched_removed())
+			break;
+		sleep_ms(100);
+	}
+	if (STOPPED())
+		_exit(0);
+	mark_exposed();
+	STORE(sh->removal_started, 1);
+	/* The module lets go of the dead device after its last I/O fails. */
+	sleep_ms(1000);
+	mark_exposed();
+	STORE(sh->removal_listed, 1);
+	msg("stress: %s removed by another run\n", rm_dev);
+	_exit(0);
+}
+
 /* ---- main process ---- */
 
 static char saved_limit[32];
@@ -1707,6 +1762,8 @@ static void usage(FILE *f, int status)
 		"                      directory DIR (/sys/kernel/config/nullb/NAME) too, and\n"
 		"                      remove it mid-run (power 0, rmdir); SIGBUS/EIO on\n"
 		"                      objects that had pages swapped meanwhile is expected\n"
+		"  -W, --removed-elsewhere=DIR  another run removes that device (its\n"
+		"                      --remove-device): the same SIGBUS/EIO are expected here\n"
 		"  -E, --allow-enomem  ENOMEM is no error (it is with no fault injection on)\n"
 		"  -F, --no-floors     do not fail a run that did too little work\n"
 		"  -v, --verbose       progress every 10 s\n"
@@ -1763,6 +1820,7 @@ int main(int argc, char **argv)
 		{ "limit-mb", required_argument, NULL, 'l' },
 		{ "pressure", optional_argument, NULL, 'P' },
 		{ "remove-device", required_argument, NULL, 'R' },
+		{ "removed-elsewhere", required_argument, NULL, 'W' },
 		{ "allow-enomem", no_argument, NULL, 'E' },
 		{ "no-floors", no_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -1770,6 +1828,7 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	pid_t workers[MAX_PROCS], churn = -1, pressure = -1, remover = -1;
+	pid_t watcher = -1;
 	long long objects_start, objects_end, pageouts_start, pageouts;
 	pthread_mutexattr_t ma;
 	struct sigaction sa;
@@ -1779,7 +1838,7 @@ int main(int argc, char **argv)
 	size_t shsize;
 	int c, j;
 
-	while ((c = getopt_long(argc, argv, "d:s:p:t:o:m:l:P::R:EFvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:s:p:t:o:m:l:P::R:W:EFvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': opt_duration = num_arg(optarg, 1, 86400, "duration"); break;
 		case 's': opt_seed = strtoull(optarg, NULL, 0); seeded = true; break;
@@ -1790,6 +1849,7 @@ int main(int argc, char **argv)
 		case 'l': opt_limit_mb = num_arg(optarg, 0, 1 << 20, "limit-mb"); break;
 		case 'P': opt_pressure = optarg ? optarg : "64M"; break;
 		case 'R': opt_remove = optarg; break;
+		case 'W': opt_watch = optarg; break;
 		case 'E': opt_allow_enomem = true; break;
 		case 'F': opt_no_floors = true; break;
 		case 'v': opt_verbose = true; break;
@@ -1811,15 +1871,21 @@ int main(int argc, char **argv)
 		}
 		devs[ndevs++] = argv[optind];
 	}
-	if (opt_remove) {
-		const char *name = strrchr(opt_remove, '/');
+	if (opt_remove && opt_watch) {
+		fprintf(stderr, "aobj-stress: --remove-device and --removed-elsewhere exclude each other\n");
+		return 2;
+	}
+	if (opt_remove || opt_watch) {
+		const char *dir = opt_remove ? opt_remove : opt_watch;
+		const char *name = strrchr(dir, '/');
 		struct stat st;
 
-		name = name ? name + 1 : opt_remove;
+		name = name ? name + 1 : dir;
 		snprintf(rm_dev, sizeof(rm_dev), "/dev/%s", name);
 		if (!*name || stat(rm_dev, &st) || !S_ISBLK(st.st_mode)) {
-			fprintf(stderr, "aobj-stress: --remove-device %s: %s is not a block device\n",
-				opt_remove, rm_dev);
+			fprintf(stderr, "aobj-stress: --%s %s: %s is not a block device\n",
+				opt_remove ? "remove-device" : "removed-elsewhere",
+				dir, rm_dev);
 			return 2;
 		}
 		rm_devt = st.st_rdev;
@@ -1940,6 +2006,11 @@ int main(int argc, char **argv)
 		if (remover == 0)
 			removal_process();
 	}
+	if (opt_watch) {
+		watcher = fork();
+		if (watcher == 0)
+			watch_process();
+	}
 
 	t0 = now_s();
 	next_report = t0 + 10;
@@ -1950,6 +2021,7 @@ int main(int argc, char **argv)
 			early |= reaped(&workers[i], "a worker process", false);
 		early |= reaped(&churn, "the churn process", false);
 		reaped(&remover, "the removal process", true);
+		reaped(&watcher, "the removal watcher", true);
 		if (early)
 			break;
 		if (opt_verbose && now_s() >= next_report) {
@@ -2029,6 +2101,10 @@ int main(int argc, char **argv)
 	if (pressure > 0) {
 		kill(pressure, SIGTERM);
 		waitpid(pressure, NULL, 0);
+	}
+	if (watcher > 0) {
+		kill(watcher, SIGKILL);
+		waitpid(watcher, NULL, 0);
 	}
 	if (hung)
 		goto summary;	/* cleanup could hang too */

@@ -18,7 +18,8 @@
 # a second aobj-stress, without devices of its own, runs in a cgroup with
 # that memory.max for the run minus 30 s; its objects are charged there,
 # so the cgroup's reclaim pages them out to the devices the first one
-# churns.  It must pass too.
+# churns.  It must pass too.  Its pages may go out to the removal device
+# as well: --removed-elsewhere makes SIGBUS/EIO on those expected there.
 . /scripts/guest/lib.sh
 
 kmemleak=/sys/kernel/debug/kmemleak
@@ -66,19 +67,21 @@ if [ "$remove" = 1 ]; then
 		rc=1
 	fi
 fi
-corunner=
+corunner= watch=
+# The co-runner's pages may go out to the removal device too.
+[ ! -b /dev/aobjrm ] || watch=--removed-elsewhere=$nullb
 if [ "$memcg" != 0 ] && [ "$duration" -gt 60 ]; then
 	mkdir -p /sys/fs/cgroup
 	[ -e /sys/fs/cgroup/cgroup.controllers ] || mount -t cgroup2 none /sys/fs/cgroup
 	if echo +memory >/sys/fs/cgroup/cgroup.subtree_control &&
 	   mkdir -p "$cg" && echo "$memcg" >"$cg/memory.max"; then
 		cd=$((duration - 30))
-		echo "AOBJ-STRESS: co-runner in a cgroup with memory.max=$memcg: aobj-stress --duration $cd --seed $((seed + 1)) --procs 2 --objects 12 --max-pages 4096 --no-floors"
+		echo "AOBJ-STRESS: co-runner in a cgroup with memory.max=$memcg: aobj-stress --duration $cd --seed $((seed + 1)) --procs 2 --objects 12 --max-pages 4096 --no-floors $watch"
 		(
 			sleep 10
 			echo 0 >"$cg/cgroup.procs"	# "0": the writer itself
 			exec /tools/aobj-stress --duration "$cd" --seed "$((seed + 1))" \
-				--procs 2 --objects 12 --max-pages 4096 --no-floors
+				--procs 2 --objects 12 --max-pages 4096 --no-floors $watch
 		) >/tmp/corunner.log 2>&1 &
 		corunner=$!
 	else

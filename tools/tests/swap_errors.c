@@ -288,6 +288,9 @@ static void write_errors(void)
 		sw_fill_page(map + i * 4096, i, 11);
 	}
 	sw_verify_pages(map, npages, seeds, 0, "rewrite of half, read back");
+	/* The pageout worker may still be writing: give it 5 s to fail. */
+	for (i = 0; i < 100 && t_gstat("io_errors") - io0 < 3; i++)
+		usleep(50000);
 	v = t_gstat("io_errors") - io0;
 	T_EQ(v, 3, "io_errors rise by the 3 failed writes");
 	fmr_restore();
