@@ -7,10 +7,12 @@
  * watermark (limit - limit/32) down to a low one (limit - limit/16).  A
  * fault past the high watermark pages out a cluster itself first (direct
  * pageout); at the limit, when all it sees is busy, it waits for the
- * worker.
+ * worker.  The limit is of the pages pageout can take: NOSWAP pages are
+ * locked memory (RLIMIT_MEMLOCK, the memory cgroup), outside it.
  *
  * Victims come from the tail of the inactive list; a page referenced since
- * it got there goes back to the active list (second chance).  A victim is
+ * it got there goes back to the active list (second chance), a page still
+ * mapped goes round once more unmapped (aobj_pageout_cluster()).  A victim is
  * paged out together with other inactive pages of its object, up to
  * AOBJ_PAGEOUT_CLUSTER, in one bio to contiguous slots.  Before a
  * page is written every user mapping of it is revoked; a clean page whose
@@ -112,16 +114,18 @@ static const struct kernel_param_ops aobj_max_resident_ops = {
 	.get = param_get_uint,
 };
 module_param_cb(max_resident_mb, &aobj_max_resident_ops, &max_resident_mb, 0644);
-MODULE_PARM_DESC(max_resident_mb, "Resident limit of all objects, in MiB (0: none)");
+MODULE_PARM_DESC(max_resident_mb, "Resident limit of all objects but NOSWAP ones, in MiB (0: none)");
 
 static unsigned long aobj_limit_pages(void)
 {
 	return (unsigned long)READ_ONCE(max_resident_mb) << (20 - PAGE_SHIFT);
 }
 
+/* Resident pages that pageout could take (not NOSWAP): the limit's. */
 static unsigned long aobj_resident(void)
 {
-	long n = atomic_long_read(&aobj_counters.resident);
+	long n = atomic_long_read(&aobj_counters.resident) -
+		 atomic_long_read(&aobj_counters.resident_noswap);
 
 	return n > 0 ? n : 0;
 }
@@ -447,21 +451,37 @@ static int aobj_pageout_drop_locked(struct aobj *obj, struct folio **run,
  * mappings, one call per run of consecutive indexes, drop the clean ones,
  * write the dirty ones to contiguous slots.
  *
+ * Aging.  A use of a page through a mapping it is already in sets the
+ * accessed bit of a PTE, which aobj cannot see: the kernel exports no rmap
+ * walk (folio_referenced()).  So a page that is still mapped when it
+ * reaches the inactive tail is not paged out yet: its mappings are revoked
+ * and it goes round the inactive list once more.  If it is used meanwhile,
+ * the fault marks it referenced and it goes back to the active list; if
+ * not, the next visit finds it unmapped and pages it out.  This is the
+ * software reference bit of pmaps without a hardware one: a minor fault
+ * per aging round for pages in use, no rmap walk.  The cgroup fallback
+ * (@by_index) takes pages whatever their age, without the extra round.
+ *
  * => nothing locked; the caller holds a reference on @obj.
- * Return: pages that left memory.
+ * Return: pages that left memory; *@aged: pages kept for one more round.
  */
-static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index)
+static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index,
+				int *aged)
 {
 	struct address_space *mapping = aobj_mapping(obj);
 	struct folio *run[AOBJ_PAGEOUT_CLUSTER];
 	pgoff_t idx[AOBJ_PAGEOUT_CLUSTER];
+	bool mapped[AOBJ_PAGEOUT_CLUSTER];
 	int i, j, n = 0, nr, freed = 0;
 
+	*aged = 0;
 	if (!aobj_trylock(obj))
 		return 0;
 
 	nr = aobj_pageout_gather(obj, index, run, by_index);
 	nr = aobj_pageout_drop_locked(obj, run, nr);
+	for (i = 0; i < nr; i++)
+		mapped[i] = !by_index && folio_mapped(run[i]);
 	for (i = 0; i < nr && mapping_mapped(mapping); i = j) {
 		for (j = i + 1; j < nr; j++)
 			if (run[j]->index != run[j - 1]->index + 1)
@@ -477,6 +497,12 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index)
 		/* Pinned, or someone waits for it: leave it be. */
 		if (folio_mapped(folio) || folio_ref_count(folio) > 1) {
 			folio_unlock(folio);
+			continue;
+		}
+		/* Unmapped now: one more round tells whether it is in use. */
+		if (mapped[i]) {
+			folio_unlock(folio);
+			(*aged)++;
 			continue;
 		}
 		if (!folio_test_dirty(folio)) {
@@ -549,7 +575,11 @@ static bool aobj_memcg_victim(struct mem_cgroup *memcg, struct aobj **objp,
 /*
  * aobj_pageout_scan: look at up to @nr_to_scan victims, stop once
  * @nr_to_free pages have left memory.  With @memcg, only pages charged to
- * it or to a cgroup below it.
+ * it or to a cgroup below it.  A victim whose cluster only went round
+ * the inactive list once more (aobj_pageout_cluster()'s aging) does not
+ * count, up to @nr_to_scan of them: the pages come back to the tail in
+ * this scan, and a scan must not free nothing just because every page
+ * had been mapped.
  * => nothing locked; sleeps.
  * Return: pages that left memory.
  */
@@ -557,9 +587,10 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 				       unsigned long nr_to_free,
 				       struct mem_cgroup *memcg)
 {
-	unsigned long freed = 0;
+	unsigned long freed = 0, aging = nr_to_scan;
+	int n, aged;
 
-	while (nr_to_scan-- && freed < nr_to_free) {
+	for (; nr_to_scan && freed < nr_to_free; nr_to_scan--) {
 		struct folio *folio;
 		struct aobj *obj;
 		pgoff_t index;
@@ -570,7 +601,7 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 			spin_unlock(&aobj_lru_lock);
 			/* The cgroup's pages are far from the tails. */
 			if (memcg && aobj_memcg_victim(memcg, &obj, &index)) {
-				freed += aobj_pageout_cluster(obj, index, true);
+				freed += aobj_pageout_cluster(obj, index, true, &aged);
 				aobj_detach_async(obj);
 				cond_resched();
 				continue;
@@ -591,8 +622,13 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 		}
 		spin_unlock(&aobj_lru_lock);
 
-		freed += aobj_pageout_cluster(obj, index, false);
+		n = aobj_pageout_cluster(obj, index, false, &aged);
+		freed += n;
 		aobj_detach_async(obj);
+		if (!n && aged && aging) {
+			aging--;
+			nr_to_scan++;
+		}
 		cond_resched();
 	}
 	return freed;
