@@ -279,6 +279,33 @@ static bool aobj_folio_in_memcg(struct folio *folio, struct mem_cgroup *memcg)
 }
 
 /*
+ * aobj_lru_refill_tail: move up to AOBJ_LRU_REFILL of the oldest active
+ * pages (of @memcg, if not NULL, among the AOBJ_MEMCG_LOOKAHEAD oldest) to
+ * the tail of the inactive list, oldest last: the next candidates, before
+ * the pages already there.
+ * => aobj_lru_lock must be held.
+ * Return: the number of pages moved.
+ */
+static int aobj_lru_refill_tail(struct mem_cgroup *memcg)
+{
+	struct folio *folio, *prev;
+	int moved = 0, looked = 0;
+	LIST_HEAD(batch);
+
+	lockdep_assert_held(&aobj_lru_lock);
+	list_for_each_entry_safe_reverse(folio, prev, &aobj_lru_active, lru) {
+		if (moved == AOBJ_LRU_REFILL || looked++ == AOBJ_MEMCG_LOOKAHEAD)
+			break;
+		if (memcg && !aobj_folio_in_memcg(folio, memcg))
+			continue;
+		list_move(&folio->lru, &batch);
+		moved++;
+	}
+	list_splice_tail(&batch, &aobj_lru_inactive);
+	return moved;
+}
+
+/*
  * aobj_memcg_at_max: is @memcg, or a cgroup above it, within
  * AOBJ_MEMCG_MARGIN of its memory.max?  Charges there fail.
  */
@@ -459,14 +486,15 @@ static int aobj_pageout_drop_locked(struct aobj *obj, struct folio **run,
  * the fault marks it referenced and it goes back to the active list; if
  * not, the next visit finds it unmapped and pages it out.  This is the
  * software reference bit of pmaps without a hardware one: a minor fault
- * per aging round for pages in use, no rmap walk.  The cgroup fallback
- * (@by_index) takes pages whatever their age, without the extra round.
+ * per aging round for pages in use, no rmap walk.  Without @age (the
+ * cgroup fallback, @by_index, and a scan out of aging rounds) mapped pages
+ * go at once.
  *
  * => nothing locked; the caller holds a reference on @obj.
  * Return: pages that left memory; *@aged: pages kept for one more round.
  */
 static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index,
-				int *aged)
+				bool age, int *aged)
 {
 	struct address_space *mapping = aobj_mapping(obj);
 	struct folio *run[AOBJ_PAGEOUT_CLUSTER];
@@ -481,7 +509,7 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index,
 	nr = aobj_pageout_gather(obj, index, run, by_index);
 	nr = aobj_pageout_drop_locked(obj, run, nr);
 	for (i = 0; i < nr; i++)
-		mapped[i] = !by_index && folio_mapped(run[i]);
+		mapped[i] = age && folio_mapped(run[i]);
 	for (i = 0; i < nr && mapping_mapped(mapping); i = j) {
 		for (j = i + 1; j < nr; j++)
 			if (run[j]->index != run[j - 1]->index + 1)
@@ -577,9 +605,11 @@ static bool aobj_memcg_victim(struct mem_cgroup *memcg, struct aobj **objp,
  * @nr_to_free pages have left memory.  With @memcg, only pages charged to
  * it or to a cgroup below it.  A victim whose cluster only went round
  * the inactive list once more (aobj_pageout_cluster()'s aging) does not
- * count, up to @nr_to_scan of them: the pages come back to the tail in
- * this scan, and a scan must not free nothing just because every page
- * had been mapped.
+ * count, up to @nr_to_scan of them; after that, mapped pages go without
+ * the extra round, so that a scan frees what can go even when every page
+ * was mapped.  When the scan comes round to the first page it aged, the
+ * oldest active pages go to the inactive tail first: the aged pages get
+ * the time of that many victims to be used.
  * => nothing locked; sleeps.
  * Return: pages that left memory.
  */
@@ -588,6 +618,7 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 				       struct mem_cgroup *memcg)
 {
 	unsigned long freed = 0, aging = nr_to_scan;
+	struct folio *wrap = NULL;	/* compared only: no reference */
 	int n, aged;
 
 	for (; nr_to_scan && freed < nr_to_free; nr_to_scan--) {
@@ -597,11 +628,17 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 
 		spin_lock(&aobj_lru_lock);
 		folio = aobj_lru_victim(memcg);
+		if (folio && folio == wrap) {
+			wrap = NULL;
+			if (aobj_lru_refill_tail(memcg))
+				folio = aobj_lru_victim(memcg);
+		}
 		if (!folio) {
 			spin_unlock(&aobj_lru_lock);
 			/* The cgroup's pages are far from the tails. */
 			if (memcg && aobj_memcg_victim(memcg, &obj, &index)) {
-				freed += aobj_pageout_cluster(obj, index, true, &aged);
+				freed += aobj_pageout_cluster(obj, index, true,
+							      false, &aged);
 				aobj_detach_async(obj);
 				cond_resched();
 				continue;
@@ -622,12 +659,14 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 		}
 		spin_unlock(&aobj_lru_lock);
 
-		n = aobj_pageout_cluster(obj, index, false, &aged);
+		n = aobj_pageout_cluster(obj, index, false, aging, &aged);
 		freed += n;
 		aobj_detach_async(obj);
 		if (!n && aged && aging) {
 			aging--;
 			nr_to_scan++;
+			if (!wrap)
+				wrap = folio;
 		}
 		cond_resched();
 	}
