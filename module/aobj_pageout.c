@@ -11,8 +11,8 @@
  * locked memory (RLIMIT_MEMLOCK, the memory cgroup), outside it.
  *
  * Victims come from the tail of the inactive list; a page referenced since
- * it got there goes back to the active list (second chance), a page still
- * mapped goes round once more unmapped (aobj_pageout_cluster()).  A victim is
+ * it got there goes back to the active list (second chance), and so does
+ * one whose mappings show a use (aobj_pageout_cluster()).  A victim is
  * paged out together with other inactive pages of its object, up to
  * AOBJ_PAGEOUT_CLUSTER, in one bio to contiguous slots.  Before a
  * page is written every user mapping of it is revoked; a clean page whose
@@ -62,6 +62,12 @@
 #define AOBJ_LRU_REFILL		256
 /* How far from the inactive tail a cluster is gathered. */
 #define AOBJ_PAGEOUT_LOOKAHEAD	(4 * AOBJ_PAGEOUT_CLUSTER)
+/*
+ * Clusters a scan may send back to the active list as used (one refill's
+ * worth): more, and one scan would go round the whole of the lists, taking
+ * the pages it sent back at its start before they could be used again.
+ */
+#define AOBJ_AGING_ROUNDS	(AOBJ_LRU_REFILL / AOBJ_PAGEOUT_CLUSTER)
 
 static struct work_struct aobj_pageout_work;
 static DECLARE_WAIT_QUEUE_HEAD(aobj_pageout_wait);
@@ -279,33 +285,6 @@ static bool aobj_folio_in_memcg(struct folio *folio, struct mem_cgroup *memcg)
 }
 
 /*
- * aobj_lru_refill_tail: move up to AOBJ_LRU_REFILL of the oldest active
- * pages (of @memcg, if not NULL, among the AOBJ_MEMCG_LOOKAHEAD oldest) to
- * the tail of the inactive list, oldest last: the next candidates, before
- * the pages already there.
- * => aobj_lru_lock must be held.
- * Return: the number of pages moved.
- */
-static int aobj_lru_refill_tail(struct mem_cgroup *memcg)
-{
-	struct folio *folio, *prev;
-	int moved = 0, looked = 0;
-	LIST_HEAD(batch);
-
-	lockdep_assert_held(&aobj_lru_lock);
-	list_for_each_entry_safe_reverse(folio, prev, &aobj_lru_active, lru) {
-		if (moved == AOBJ_LRU_REFILL || looked++ == AOBJ_MEMCG_LOOKAHEAD)
-			break;
-		if (memcg && !aobj_folio_in_memcg(folio, memcg))
-			continue;
-		list_move(&folio->lru, &batch);
-		moved++;
-	}
-	list_splice_tail(&batch, &aobj_lru_inactive);
-	return moved;
-}
-
-/*
  * aobj_memcg_at_max: is @memcg, or a cgroup above it, within
  * AOBJ_MEMCG_MARGIN of its memory.max?  Charges there fail.
  */
@@ -479,19 +458,19 @@ static int aobj_pageout_drop_locked(struct aobj *obj, struct folio **run,
  * write the dirty ones to contiguous slots.
  *
  * Aging.  A use of a page through a mapping it is already in sets the
- * accessed bit of a PTE, which aobj cannot see: the kernel exports no rmap
- * walk (folio_referenced()).  So a page that is still mapped when it
- * reaches the inactive tail is not paged out yet: its mappings are revoked
- * and it goes round the inactive list once more.  If it is used meanwhile,
- * the fault marks it referenced and it goes back to the active list; if
- * not, the next visit finds it unmapped and pages it out.  This is the
- * software reference bit of pmaps without a hardware one: a minor fault
- * per aging round for pages in use, no rmap walk.  Without @age (the
- * cgroup fallback, @by_index, and a scan out of aging rounds) mapped pages
- * go at once.
+ * accessed bit of a PTE, which aobj cannot read: the kernel exports no rmap
+ * walk (folio_referenced()).  But revoking a mapping hands that bit over:
+ * zap_present_folio_ptes() calls folio_mark_accessed() for a young PTE of a
+ * file folio, which sets PG_referenced.  So the pages of a cluster are
+ * looked at again after their mappings are revoked, and one found
+ * referenced goes back to the active list instead of out: it was used
+ * through a mapping since it was last looked at.  Its next use faults
+ * (minor) and maps it again.  Without @age (the cgroup fallback,
+ * @by_index, and a scan out of aging rounds) such pages go all the same.
  *
  * => nothing locked; the caller holds a reference on @obj.
- * Return: pages that left memory; *@aged: pages kept for one more round.
+ * Return: pages that left memory; *@aged: pages sent back to the active
+ * list as used.
  */
 static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index,
 				bool age, int *aged)
@@ -499,7 +478,6 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index,
 	struct address_space *mapping = aobj_mapping(obj);
 	struct folio *run[AOBJ_PAGEOUT_CLUSTER];
 	pgoff_t idx[AOBJ_PAGEOUT_CLUSTER];
-	bool mapped[AOBJ_PAGEOUT_CLUSTER];
 	int i, j, n = 0, nr, freed = 0;
 
 	*aged = 0;
@@ -508,8 +486,6 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index,
 
 	nr = aobj_pageout_gather(obj, index, run, by_index);
 	nr = aobj_pageout_drop_locked(obj, run, nr);
-	for (i = 0; i < nr; i++)
-		mapped[i] = age && folio_mapped(run[i]);
 	for (i = 0; i < nr && mapping_mapped(mapping); i = j) {
 		for (j = i + 1; j < nr; j++)
 			if (run[j]->index != run[j - 1]->index + 1)
@@ -522,13 +498,25 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index,
 		struct folio *folio = run[i];
 		pgoff_t pgoff = folio->index;
 
-		/* Pinned, or someone waits for it: leave it be. */
+		/*
+		 * Pinned, mapped again, or someone waits for it: in use.  It
+		 * goes back to the active list, as the kernel's reclaim
+		 * activates such folios: left on the inactive list, pages
+		 * that cannot go would keep it from draining, and so keep
+		 * refills from ever bringing the active pages to pageout.
+		 */
 		if (folio_mapped(folio) || folio_ref_count(folio) > 1) {
+			spin_lock(&aobj_lru_lock);
+			list_move(&folio->lru, &aobj_lru_active);
+			spin_unlock(&aobj_lru_lock);
 			folio_unlock(folio);
 			continue;
 		}
-		/* Unmapped now: one more round tells whether it is in use. */
-		if (mapped[i]) {
+		/* A young PTE, handed over by the unmap above: in use. */
+		if (age && folio_test_clear_referenced(folio)) {
+			spin_lock(&aobj_lru_lock);
+			list_move(&folio->lru, &aobj_lru_active);
+			spin_unlock(&aobj_lru_lock);
 			folio_unlock(folio);
 			(*aged)++;
 			continue;
@@ -603,13 +591,11 @@ static bool aobj_memcg_victim(struct mem_cgroup *memcg, struct aobj **objp,
 /*
  * aobj_pageout_scan: look at up to @nr_to_scan victims, stop once
  * @nr_to_free pages have left memory.  With @memcg, only pages charged to
- * it or to a cgroup below it.  A victim whose cluster only went round
- * the inactive list once more (aobj_pageout_cluster()'s aging) does not
- * count, up to @nr_to_scan of them; after that, mapped pages go without
- * the extra round, so that a scan frees what can go even when every page
- * was mapped.  When the scan comes round to the first page it aged, the
- * oldest active pages go to the inactive tail first: the aged pages get
- * the time of that many victims to be used.
+ * it or to a cgroup below it.  A victim whose cluster only went back to
+ * the active list as used through its mappings (aobj_pageout_cluster()'s
+ * aging) does not count, up to AOBJ_AGING_ROUNDS of them; after that
+ * such pages go all the same, so that a scan frees what can go even when
+ * every page was in use, and does not go round the lists.
  * => nothing locked; sleeps.
  * Return: pages that left memory.
  */
@@ -617,8 +603,8 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 				       unsigned long nr_to_free,
 				       struct mem_cgroup *memcg)
 {
-	unsigned long freed = 0, aging = nr_to_scan;
-	struct folio *wrap = NULL;	/* compared only: no reference */
+	unsigned long freed = 0;
+	unsigned long aging = min_t(unsigned long, nr_to_scan, AOBJ_AGING_ROUNDS);
 	int n, aged;
 
 	for (; nr_to_scan && freed < nr_to_free; nr_to_scan--) {
@@ -628,11 +614,6 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 
 		spin_lock(&aobj_lru_lock);
 		folio = aobj_lru_victim(memcg);
-		if (folio && folio == wrap) {
-			wrap = NULL;
-			if (aobj_lru_refill_tail(memcg))
-				folio = aobj_lru_victim(memcg);
-		}
 		if (!folio) {
 			spin_unlock(&aobj_lru_lock);
 			/* The cgroup's pages are far from the tails. */
@@ -665,8 +646,6 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 		if (!n && aged && aging) {
 			aging--;
 			nr_to_scan++;
-			if (!wrap)
-				wrap = folio;
 		}
 		cond_resched();
 	}

@@ -25,13 +25,15 @@
 # Host canaries (seconds): report_caller, report_exp_stall,
 # report_tasks_stall, report_no_log, report_empty_log, report_alloc_sleeping
 # (the stack dump of a failed GFP_KERNEL allocation is caught, that of a
-# GFP_ATOMIC one just before it is not).
+# GFP_ATOMIC one just before it is not), report_alloc_atomic (that dump
+# alone: no report; -clean), report_alloc_warn (a WARNING among that
+# dump's lines is still caught).
 # Logs stay in $AOBJ_OUT/check-harness/ (CANARY.out: the check.sh output).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 all_vm="control warn kasan kmemleak kunit no_test_module skip noise"
-all_host="report_caller report_exp_stall report_tasks_stall report_no_log report_empty_log report_alloc_sleeping"
+all_host="report_caller report_exp_stall report_tasks_stall report_no_log report_empty_log report_alloc_sleeping report_alloc_atomic report_alloc_warn"
 if [ $# -gt 0 ]; then
 	canaries="$*"
 else
@@ -61,7 +63,8 @@ record() {
 # ---- host canaries: the report scan on crafted console logs ----
 
 # host_canary NAME LOGTEXT|-missing PATTERN: kernel_report_lines on a log
-# with LOGTEXT (or no log at all) must print a line matching PATTERN.
+# with LOGTEXT (or no log at all) must print a line matching PATTERN
+# (PATTERN -clean: must print nothing).
 host_canary() {
 	local name=$1 text=$2 pat=$3 f=$tmp/$1.log out
 	rm -f "$f"
@@ -71,6 +74,14 @@ host_canary() {
 	esac
 	[ "$text" != -empty ] || : >"$f"
 	out=$(kernel_report_lines "$f")
+	if [ "$pat" = -clean ]; then
+		if [ -z "$out" ]; then
+			record "$name" caught "no report line, as wanted"
+		else
+			record "$name" missed "unwanted report: $(head -n 1 <<<"$out" | cut -c1-60)"
+		fi
+		return
+	fi
 	if grep -qE -- "$pat" <<<"$out"; then
 		record "$name" caught "$(head -n 1 <<<"$out" | cut -c1-70)"
 	else
@@ -90,6 +101,14 @@ for c in $canaries; do
 		host_canary "$c" -missing 'missing or empty' ;;
 	report_empty_log)
 		host_canary "$c" -empty 'missing or empty' ;;
+	report_alloc_atomic)
+		host_canary "$c" "[  674.348137] virtio: page allocation failure: order:1, mode:0x40820(GFP_ATOMIC|__GFP_COMP), nodemask=(null)
+[  674.352883] CPU: 0 UID: 0 PID: 519 Comm: swapoff_ram Tainted: G           O     N 6.12.118 #1
+[  674.355569] Call Trace:" -clean ;;
+	report_alloc_warn)
+		host_canary "$c" "[  674.348137] virtio: page allocation failure: order:1, mode:0x820(GFP_ATOMIC), nodemask=(null)
+[  674.350000] WARNING: CPU: 0 PID: 519 at module/aobj_pageout.c:1 aobj_pageout_scan+0x1/0x2 [aobj]
+[  674.355569] Call Trace:" 'WARNING: CPU' ;;
 	report_alloc_sleeping)
 		host_canary "$c" "[  674.348137] virtio: page allocation failure: order:1, mode:0x40820(GFP_ATOMIC|__GFP_COMP), nodemask=(null)
 [  674.355569] Call Trace:

@@ -27,7 +27,7 @@ set -euo pipefail
 . "$AOBJ_TOP/scripts/nbd-lib.sh"
 
 passed=0 failed=0 skipped=0
-failures=() skips=() partial=()
+failures=() skips=() partial=() retried=()
 t_start=$(now)
 kernels=${AOBJ_KERNELS:-debug stock}
 for k in $kernels; do
@@ -88,6 +88,8 @@ vm_run() {
 		fi
 		log "the $k kernel died before userspace started (exit $rc): booting it again"
 		kernel_report_lines "$AOBJ_OUT/$k/check.log" | head -n 5
+		retried+=("$k: the kernel died before userspace started: $(kernel_report_lines \
+			"$AOBJ_OUT/$k/check.log" | head -n 1 | cut -c1-100) (log: $AOBJ_OUT/$k/check.boot1.log)")
 		mv "$AOBJ_OUT/$k/check.log" "$AOBJ_OUT/$k/check.boot1.log"
 		rc=0
 	done
@@ -226,6 +228,9 @@ done
 
 printf '\n===== summary (%d s)\n' $(($(now) - t_start))
 [ "${#partial[@]}" = 0 ] || echo "PARTIAL RUN: $(printf '%s; ' "${partial[@]}" | sed 's/; $//')"
+for f in ${retried[@]+"${retried[@]}"}; do
+	echo "RETRIED: $f"
+done
 for f in ${skips[@]+"${skips[@]}"}; do
 	echo "SKIPPED: $f"
 done

@@ -894,6 +894,10 @@ static void t_hotset(long mb, long hot_mb, long lim_mb, long n)
 
 	if (!cg)
 		die("hotset: no BENCH_CG");
+	if (mb <= 0 || hot_mb <= 0 || hot_mb >= mb || lim_mb <= 0 || n <= 0) {
+		fprintf(stderr, "aobj-bench: hotset: want MB > HOT_MB > 0, LIMIT_MB > 0, ACCESSES > 0\n");
+		exit(2);
+	}
 	snprintf(v, sizeof(v), "%ld", lim_mb << 20);
 	cg_write("memory.max", v);
 	if (is_aobj) {

@@ -1890,6 +1890,17 @@ int main(int argc, char **argv)
 		}
 		rm_devt = st.st_rdev;
 	}
+	if (opt_watch) {
+		char path[256], buf[8] = "";
+
+		/* Else the watcher would take the device as removed at once. */
+		snprintf(path, sizeof(path), "%s/power", opt_watch);
+		if (read_str(path, buf, sizeof(buf)) || buf[0] != '1') {
+			fprintf(stderr, "aobj-stress: --removed-elsewhere %s: %s does not read 1 (not a powered null_blk configfs directory)\n",
+				opt_watch, path);
+			return 2;
+		}
+	}
 	if (!seeded)
 		opt_seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 20;
 	setvbuf(stdout, NULL, _IOLBF, 0);

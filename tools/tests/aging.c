@@ -8,11 +8,12 @@
  * written first, and are read again through the same mapping after every
  * 64 pages written.  With aging that sees those uses, the hot pages stay
  * resident: fewer pages come back from swap than twice the hot set holds
- * (239 of 512 in a stock run, 344 in a debug one).  With FIFO aging every
- * hot page goes out and comes back once per 8 MiB written: 3086 pages
- * read back in a stock run of the code before aging saw such uses (pageins: swap readahead brings
- * several back per fault).  The hot set and the rest read back intact, and the faults
- * that read the rest back from swap are major faults (getrusage()).
+ * (309 of 512 in a stock run).  With FIFO aging every hot page goes out
+ * and comes back once per 8 MiB written: 3086 pages read back in a stock
+ * run of the code before aging saw such uses (pageins: swap readahead
+ * brings several back per fault).  The hot set and the rest read back
+ * intact, and the faults that read the rest back from swap are major
+ * faults (getrusage()).
  *
  * Needs one free disk in $AOBJ_DISKS (the test VM).  Exit 0/1/77.
  */
