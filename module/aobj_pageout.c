@@ -463,8 +463,11 @@ static int aobj_pageout_drop_locked(struct aobj *obj, struct folio **run,
  * zap_present_folio_ptes() calls folio_mark_accessed() for a young PTE of a
  * file folio, which sets PG_referenced.  So the pages of a cluster are
  * looked at again after their mappings are revoked, and one found
- * referenced goes back to the active list instead of out: it was used
- * through a mapping since it was last looked at.  Its next use faults
+ * referenced goes back to the active list instead of out: it was mapped
+ * since it was last looked at, and on x86, where a PTE is made young,
+ * that is all a young PTE tells (fault-around maps neighbours young
+ * too); after that one round, only a new fault or use counts.  Its next
+ * use faults
  * (minor) and maps it again.  Without @age (the cgroup fallback,
  * @by_index, and a scan out of aging rounds) such pages go all the same.
  *
@@ -486,6 +489,15 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index,
 
 	nr = aobj_pageout_gather(obj, index, run, by_index);
 	nr = aobj_pageout_drop_locked(obj, run, nr);
+	/*
+	 * PG_active for the unmap: with the classic LRU, a second young PTE
+	 * (a second mapping) would make folio_mark_accessed() clear the
+	 * PG_referenced the first one set, on a folio that is not active.
+	 * Our folios are never on the kernel's LRU; the flag is gone again
+	 * before the folio lock is.
+	 */
+	for (i = 0; i < nr; i++)
+		folio_set_active(run[i]);
 	for (i = 0; i < nr && mapping_mapped(mapping); i = j) {
 		for (j = i + 1; j < nr; j++)
 			if (run[j]->index != run[j - 1]->index + 1)
@@ -493,6 +505,8 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index,
 		unmap_mapping_range(mapping, (loff_t)run[i]->index << PAGE_SHIFT,
 				    (loff_t)(j - i) << PAGE_SHIFT, 1);
 	}
+	for (i = 0; i < nr; i++)
+		folio_clear_active(run[i]);
 
 	for (i = 0; i < nr; i++) {
 		struct folio *folio = run[i];
@@ -512,7 +526,12 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index,
 			folio_unlock(folio);
 			continue;
 		}
-		/* A young PTE, handed over by the unmap above: in use. */
+		/*
+		 * A young PTE, handed over by the unmap above: in use.  (On
+		 * x86 a PTE is young from the moment it is made, fault-around
+		 * ones included: this tells "mapped since the last look", a
+		 * use or a neighbour's fault-around.)
+		 */
 		if (age && folio_test_clear_referenced(folio)) {
 			spin_lock(&aobj_lru_lock);
 			list_move(&folio->lru, &aobj_lru_active);
