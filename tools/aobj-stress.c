@@ -8,7 +8,7 @@
  *   aobj-stress [--duration S] [--seed N] [--procs P] [--threads T]
  *               [--objects K] [--max-pages N] [--limit-mb M]
  *               [--pressure[=BYTES]] [--remove-device=NULLB]
- *               [--removed-elsewhere=NULLB] [--allow-enomem]
+ *               [--removed-elsewhere=NULLB] [--shared] [--allow-enomem]
  *               [--no-floors] [--verbose] [DEVICE...]
  *
  * Objects live in K slots in shared memory.  A slot has a state (empty,
@@ -114,7 +114,7 @@ static unsigned int opt_duration = 60, opt_procs = 3, opt_threads = 2;
 static unsigned int opt_objects = 12, opt_max_pages = 256, opt_limit_mb = 4;
 static uint64_t opt_seed;
 static const char *opt_pressure, *opt_remove, *opt_watch;
-static bool opt_verbose, opt_allow_enomem, opt_no_floors;
+static bool opt_verbose, opt_allow_enomem, opt_no_floors, opt_shared;
 static const char *devs[MAX_DEVS];
 static int ndevs;
 static long pagesz;
@@ -1764,6 +1764,8 @@ static void usage(FILE *f, int status)
 		"                      objects that had pages swapped meanwhile is expected\n"
 		"  -W, --removed-elsewhere=DIR  another run removes that device (its\n"
 		"                      --remove-device): the same SIGBUS/EIO are expected here\n"
+		"  -S, --shared        another aobj user runs meanwhile: the module's objects\n"
+		"                      counter is not checked against its value at the start\n"
 		"  -E, --allow-enomem  ENOMEM is no error (it is with no fault injection on)\n"
 		"  -F, --no-floors     do not fail a run that did too little work\n"
 		"  -v, --verbose       progress every 10 s\n"
@@ -1821,6 +1823,7 @@ int main(int argc, char **argv)
 		{ "pressure", optional_argument, NULL, 'P' },
 		{ "remove-device", required_argument, NULL, 'R' },
 		{ "removed-elsewhere", required_argument, NULL, 'W' },
+		{ "shared", no_argument, NULL, 'S' },
 		{ "allow-enomem", no_argument, NULL, 'E' },
 		{ "no-floors", no_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -1838,7 +1841,7 @@ int main(int argc, char **argv)
 	size_t shsize;
 	int c, j;
 
-	while ((c = getopt_long(argc, argv, "d:s:p:t:o:m:l:P::R:W:EFvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:s:p:t:o:m:l:P::R:W:SEFvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': opt_duration = num_arg(optarg, 1, 86400, "duration"); break;
 		case 's': opt_seed = strtoull(optarg, NULL, 0); seeded = true; break;
@@ -1850,6 +1853,7 @@ int main(int argc, char **argv)
 		case 'P': opt_pressure = optarg ? optarg : "64M"; break;
 		case 'R': opt_remove = optarg; break;
 		case 'W': opt_watch = optarg; break;
+		case 'S': opt_shared = true; break;
 		case 'E': opt_allow_enomem = true; break;
 		case 'F': opt_no_floors = true; break;
 		case 'v': opt_verbose = true; break;
@@ -2144,11 +2148,11 @@ out:
 			      (unsigned long long)lost);
 	}
 	objects_end = read_num(STAT_OBJECTS);
-	for (j = 0; j < 50 && objects_end != objects_start; j++) {
+	for (j = 0; !opt_shared && j < 50 && objects_end != objects_start; j++) {
 		sleep_ms(100);	/* objects are released from a workqueue */
 		objects_end = read_num(STAT_OBJECTS);
 	}
-	if (objects_end != objects_start)
+	if (!opt_shared && objects_end != objects_start)
 		error("objects counter: %lld at start, %lld at end", objects_start,
 		      objects_end);
 

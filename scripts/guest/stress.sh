@@ -76,12 +76,12 @@ if [ "$memcg" != 0 ] && [ "$duration" -gt 60 ]; then
 	if echo +memory >/sys/fs/cgroup/cgroup.subtree_control &&
 	   mkdir -p "$cg" && echo "$memcg" >"$cg/memory.max"; then
 		cd=$((duration - 30))
-		echo "AOBJ-STRESS: co-runner in a cgroup with memory.max=$memcg: aobj-stress --duration $cd --seed $((seed + 1)) --procs 2 --objects 12 --max-pages 4096 --no-floors $watch"
+		echo "AOBJ-STRESS: co-runner in a cgroup with memory.max=$memcg: aobj-stress --duration $cd --seed $((seed + 1)) --procs 2 --objects 12 --max-pages 4096 --no-floors --shared $watch"
 		(
 			sleep 10
 			echo 0 >"$cg/cgroup.procs"	# "0": the writer itself
 			exec /tools/aobj-stress --duration "$cd" --seed "$((seed + 1))" \
-				--procs 2 --objects 12 --max-pages 4096 --no-floors $watch
+				--procs 2 --objects 12 --max-pages 4096 --no-floors --shared $watch
 		) >/tmp/corunner.log 2>&1 &
 		corunner=$!
 	else
