@@ -90,10 +90,21 @@ if [ "$memcg" != 0 ] && [ "$duration" -gt 60 ]; then
 	fi
 fi
 echo "AOBJ-STRESS: aobj-stress --duration $duration --seed $seed $* $AOBJ_DISKS"
+objects0=$(cat /sys/class/misc/aobj/stats/objects)
+# With a co-runner, neither run can check the module's objects counter
+# alone (--shared): it is checked here, once both are done.
 # shellcheck disable=SC2086
-/tools/aobj-stress --duration "$duration" --seed "$seed" --verbose "$@" $AOBJ_DISKS || rc=1
+/tools/aobj-stress --duration "$duration" --seed "$seed" --verbose ${corunner:+--shared} "$@" $AOBJ_DISKS || rc=1
 if [ -n "$corunner" ]; then
 	wait "$corunner" || rc=1
+	n=0
+	while [ "$(cat /sys/class/misc/aobj/stats/objects)" != "$objects0" ] && [ "$n" -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	objects1=$(cat /sys/class/misc/aobj/stats/objects)
+	echo "AOBJ-STRESS: objects counter $objects0 before both runs, $objects1 after"
+	[ "$objects1" = "$objects0" ] || rc=1
 	sed 's/^/AOBJ-STRESS: co-runner: /' /tmp/corunner.log
 	echo "AOBJ-STRESS: co-runner memory.peak $(cat "$cg/memory.peak") memory.events: $(tr '\n' ' ' <"$cg/memory.events")"
 fi
