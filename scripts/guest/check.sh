@@ -151,6 +151,8 @@ for t in $tests; do
 	# A failed or killed test must not make the ones after it fail too.
 	case "$rc" in
 	0|77)	;;
+	137)	aobj_stuck_report >&4 2>&1
+		aobj_reset >>"$out" 2>&1 ;;
 	*)	aobj_reset >>"$out" 2>&1 ;;
 	esac
 	case "$rc" in

@@ -24,6 +24,25 @@ aobj_unload() {
 # aobj_reset: after a test that failed or was killed, undo what it may have
 # left behind (objects, swap devices, the resident limit), so that the
 # tests after it start from a clean module.  Prints what it undid.
+# aobj_stuck_report: after a test was killed at its timeout, what every
+# task left is doing: state, wait channel and kernel stack of each, and the
+# kernel's list of blocked tasks (sysrq w; killable waits are in it, which
+# the hung-task detector leaves out) on the console.
+aobj_stuck_report() {
+	local d state
+	echo "AOBJ: tasks after the timeout"
+	for d in /proc/[0-9]*; do
+		state=$(sed -n 's/^State:[[:space:]]*//p' "$d/status" 2>/dev/null)
+		case "$state" in
+		R*|D*) ;;
+		*) continue ;;
+		esac
+		echo "--- ${d#/proc/} $(cat "$d/comm" 2>/dev/null) $state wchan=$(cat "$d/wchan" 2>/dev/null)"
+		cat "$d/stack" 2>/dev/null
+	done
+	echo w >/proc/sysrq-trigger 2>/dev/null
+}
+
 aobj_reset() {
 	local id dev
 	[ -e /dev/aobj ] || return 0
