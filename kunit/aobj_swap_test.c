@@ -48,7 +48,7 @@
 #define MAX_SLOT	(MAX_SWAPDEVS * RAM_SLOTS + 1)
 
 #define LIMIT_PARAM	"/sys/module/aobj/parameters/max_resident_mb"
-/* A NOSWAP object this large fills a limit of 1 MiB. */
+/* A filler object this large fills a limit of 1 MiB. */
 #define FILLER_PAGES	(SZ_1M / PAGE_SIZE)
 
 /**
@@ -381,23 +381,52 @@ static void swap_limit_off(void *unused)
 	swap_set_limit("0");
 }
 
+/* A filler object whose pages pageout cannot take: each one is pinned. */
+struct swap_filler {
+	struct aobj *obj;
+	struct folio *folios[FILLER_PAGES];
+};
+
+static void swap_filler_unpin(void *data)
+{
+	struct swap_filler *f = data;
+	int i;
+
+	for (i = 0; i < FILLER_PAGES; i++)
+		if (f->folios[i])
+			folio_put(f->folios[i]);
+}
+
 /*
  * swap_evict: push every pageable page of @obj out of memory (the pageout
- * worker writes the dirty ones).  A NOSWAP filler object holds the resident
- * count at a 1 MiB limit, so the worker takes every page on the LRU.  With
- * @keep_limit the limit and the filler stay, and nothing more can become
- * resident; otherwise both are gone on return.
+ * worker writes the dirty ones).  A filler object holds the resident count
+ * at a 1 MiB limit with pages pageout must leave alone (a reference on
+ * each, as a pin would hold: NOSWAP pages are not counted under the
+ * limit), so the worker takes every page on the LRU.  With @keep_limit the
+ * limit and the filler stay, and nothing more can become resident;
+ * otherwise both are gone on return.
  */
 static void swap_evict(struct kunit *test, struct aobj *obj, bool keep_limit)
 {
+	struct swap_filler *f;
 	unsigned long timeout;
-	struct aobj *filler;
+	struct folio *folio;
 	pgoff_t i;
 	int err;
 
-	filler = swap_obj_create(test, FILLER_PAGES, AOBJ_NOSWAP);
-	for (i = 0; i < FILLER_PAGES; i++)
-		KUNIT_ASSERT_EQ(test, swap_obj_write(filler, i, 0xee), 0);
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->obj = swap_obj_create(test, FILLER_PAGES, 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, swap_filler_unpin, f), 0);
+	/*
+	 * Clean zero-fill pages: should the worker still run when they are
+	 * unpinned, it drops them without a write, which the tests count.
+	 */
+	for (i = 0; i < FILLER_PAGES; i++) {
+		KUNIT_ASSERT_EQ(test, aobj_get(f->obj, i, &folio), 0);
+		folio_unlock(folio);
+		f->folios[i] = folio;
+	}
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, swap_limit_off, NULL), 0);
 	err = swap_set_limit("1");
 	if (err)
@@ -412,7 +441,8 @@ static void swap_evict(struct kunit *test, struct aobj *obj, bool keep_limit)
 		return;
 	KUNIT_ASSERT_EQ(test, swap_set_limit("0"), 0);
 	/* Below the low watermark, a worker still running stops. */
-	kunit_release_action(test, swap_detach_action, filler);
+	kunit_release_action(test, swap_filler_unpin, f);
+	kunit_release_action(test, swap_detach_action, f->obj);
 	msleep(20);
 }
 

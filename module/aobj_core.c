@@ -127,6 +127,8 @@ void aobj_account(struct aobj *obj, long resident, long swpgonly)
 	lockdep_assert_held(&obj->lock);
 	obj->nr_resident += resident;
 	atomic_long_add(resident, &aobj_counters.resident);
+	if (obj->flags & AOBJ_NOSWAP)
+		atomic_long_add(resident, &aobj_counters.resident_noswap);
 	atomic_long_add(swpgonly, &aobj_counters.swpgonly);
 }
 
@@ -624,6 +626,7 @@ static struct folio *aobj_get_resident(struct aobj *obj, pgoff_t index)
  * aobj_alloc_page(..., @may_oom): swapoff passes false, so that it stops
  * with -ENOMEM rather than have the OOM killer make room for its pages.
  * => nothing locked; may sleep.
+ * Return: as aobj_get(), but 1 (AOBJ_GOT_SWAPIN) after a read from swap.
  */
 static int __aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop,
 		      bool may_oom)
@@ -673,9 +676,14 @@ static int __aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop,
 		if (new)
 			break;
 
-		/* Allocate with the object unlocked, then look again. */
+		/*
+		 * Allocate with the object unlocked, then look again.  NOSWAP
+		 * pages are locked memory, bounded by RLIMIT_MEMLOCK and the
+		 * memory cgroup, not by max_resident_mb: they could never make
+		 * room under it, only deny it to everyone else.
+		 */
 		aobj_unlock(obj);
-		err = aobj_reserve_page();
+		err = (obj->flags & AOBJ_NOSWAP) ? 0 : aobj_reserve_page();
 		if (err)
 			return err;
 		zeroed = !slot;
@@ -752,7 +760,7 @@ static int __aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop,
 	aobj_count_add(pageins, nr);
 	trace_aobj_get(obj, index, AOBJ_GET_SWAPIN, slot, nr, 0);
 	*foliop = new;
-	return 0;
+	return AOBJ_GOT_SWAPIN;
 }
 
 /**
@@ -772,9 +780,20 @@ static int __aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop,
  */
 int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
 {
-	return __aobj_get(obj, index, foliop, true);
+	return min(__aobj_get(obj, index, foliop, true), 0);
 }
 EXPORT_SYMBOL_GPL(aobj_get);
+
+/*
+ * aobj_fault_get: aobj_get() for the fault handler, which must tell a
+ * major fault (the page was read from swap) from a minor one.
+ * => nothing locked; may sleep.
+ * Return: as aobj_get(), but AOBJ_GOT_SWAPIN after a read from swap.
+ */
+int aobj_fault_get(struct aobj *obj, pgoff_t index, struct folio **foliop)
+{
+	return __aobj_get(obj, index, foliop, true);
+}
 
 /*
  * aobj_put_free: drop the pages and swap copies of [start, end).
@@ -1097,7 +1116,7 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
 		}
 		aobj_slot_run_flush(&run);
 		aobj_unlock(obj);
-		err = __aobj_get(obj, index, &folio, false);
+		err = min(__aobj_get(obj, index, &folio, false), 0);
 		aobj_lock(obj);
 		if (!err) {
 			/* Unless a FREE took the slot while we were unlocked. */

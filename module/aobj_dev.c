@@ -912,11 +912,12 @@ static vm_fault_t aobj_vm_fault(struct vm_fault *vmf)
 	struct folio *folio;
 	int err;
 
-	err = aobj_get(vmf->vma->vm_private_data, vmf->pgoff, &folio);
-	if (err)
+	err = aobj_fault_get(vmf->vma->vm_private_data, vmf->pgoff, &folio);
+	if (err < 0)
 		return vmf_error(err);
 	vmf->page = folio_page(folio, 0);
-	return VM_FAULT_LOCKED;
+	/* A read from swap is a major fault, as for anon and shmem pages. */
+	return VM_FAULT_LOCKED | (err == AOBJ_GOT_SWAPIN ? VM_FAULT_MAJOR : 0);
 }
 
 static const struct vm_operations_struct aobj_vm_ops = {

@@ -16,6 +16,7 @@
 struct aobj_counters {
 	atomic_long_t objects;
 	atomic_long_t resident;
+	atomic_long_t resident_noswap;	/* of them, of NOSWAP objects */
 	atomic_long_t swpgonly;
 	atomic_long_t faults_resident;
 	atomic_long_t faults_zero;
@@ -41,6 +42,9 @@ void aobj_dropswap(struct aobj *obj, pgoff_t index);
 bool aobj_lock_folio(struct aobj *obj, pgoff_t index, struct folio *folio);
 void aobj_remove_folio(struct aobj *obj, pgoff_t index, struct folio *folio);
 void aobj_detach_async(struct aobj *obj);
+/* aobj_fault_get(): the page was read from swap (a major fault). */
+#define AOBJ_GOT_SWAPIN	1
+int aobj_fault_get(struct aobj *obj, pgoff_t index, struct folio **foliop);
 /**
  * struct aobj_walk - a walk over every object, see aobj_walk_objects()
  * @visit: called with a reference on @obj held and nothing locked

@@ -7,7 +7,8 @@
  * watermark (limit - limit/32) down to a low one (limit - limit/16).  A
  * fault past the high watermark pages out a cluster itself first (direct
  * pageout); at the limit, when all it sees is busy, it waits for the
- * worker.
+ * worker.  The limit is of the pages pageout can take: NOSWAP pages are
+ * locked memory (RLIMIT_MEMLOCK, the memory cgroup), outside it.
  *
  * Victims come from the tail of the inactive list; a page referenced since
  * it got there goes back to the active list (second chance).  A victim is
@@ -112,16 +113,18 @@ static const struct kernel_param_ops aobj_max_resident_ops = {
 	.get = param_get_uint,
 };
 module_param_cb(max_resident_mb, &aobj_max_resident_ops, &max_resident_mb, 0644);
-MODULE_PARM_DESC(max_resident_mb, "Resident limit of all objects, in MiB (0: none)");
+MODULE_PARM_DESC(max_resident_mb, "Resident limit of all objects but NOSWAP ones, in MiB (0: none)");
 
 static unsigned long aobj_limit_pages(void)
 {
 	return (unsigned long)READ_ONCE(max_resident_mb) << (20 - PAGE_SHIFT);
 }
 
+/* Resident pages that pageout could take (not NOSWAP): the limit's. */
 static unsigned long aobj_resident(void)
 {
-	long n = atomic_long_read(&aobj_counters.resident);
+	long n = atomic_long_read(&aobj_counters.resident) -
+		 atomic_long_read(&aobj_counters.resident_noswap);
 
 	return n > 0 ? n : 0;
 }
