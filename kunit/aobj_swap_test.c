@@ -33,6 +33,7 @@
 #include <linux/string.h>
 
 #include "aobj.h"
+#include "aobj_internal.h"
 #include "aobj_swap.h"
 #include "aobj_swmap.h"
 #include "uapi/linux/aobj.h"

@@ -100,14 +100,17 @@ struct aobj_stats {
 	long bad_slots;
 };
 
+/* aobj_object.c: an object's lifetime */
 int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
 	      const struct aobj_ops *ops);
 struct aobj *aobj_create(u64 size, unsigned int flags);
 void aobj_reference(struct aobj *obj);
 void aobj_detach(struct aobj *obj);
+void aobj_read_stats(struct aobj_stats *st);
+
+/* aobj_core.c: the pager */
 int aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop);
 int aobj_put(struct aobj *obj, pgoff_t start, pgoff_t end, unsigned int flags);
-void aobj_read_stats(struct aobj_stats *st);
 
 /*
  * aobj_lock, aobj_trylock, aobj_unlock: the object lock (the seed's

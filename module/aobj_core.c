@@ -1,492 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * aobj core: anonymous memory objects, after NetBSD's uvm_aobj.c (rev 1.51).
+ * aobj core: the pager of anonymous memory objects, after NetBSD's
+ * uvm_aobj.c (rev 1.51): aobj_get()'s three cases with swap-in readahead,
+ * aobj_put()'s flush modes, and the walks that take a swap device's
+ * slots out of every object (swapoff, a dead device).
  *
  * The seed's pieces and where they went:
  *   uvm_aobj, uao_create, uao_free        struct aobj, aobj_init(), aobj_release()
+ *                                          (aobj_object.c)
  *   uo_refs, uao_reference, uao_detach    kref, aobj_reference(), aobj_detach()
+ *                                          (aobj_object.c)
  *   memq + uvm_pagelookup                  the i_pages xarray of the object's
- *                                          inode, by page index
+ *                                          inode, by page index (aobj_object.c)
  *   u_swslots / u_swhash                   struct aobj_swmap (aobj_swmap.c)
  *   PG_BUSY / PG_WANTED                    the folio lock
  *   uao_get                                aobj_get(): resident, zero-fill, swap-in
  *   uao_put                                aobj_put(): FREE, DEACTIVATE, CLEAN
- *   uao_dropswap                           aobj_dropswap()
- *   uao_list, uao_list_lock                aobj_list, aobj_list_lock
+ *   uao_dropswap                           aobj_dropswap() (aobj_object.c)
+ *   uao_list, uao_list_lock                aobj_list, aobj_list_lock (aobj_object.c)
+ *   uao_swap_off, uao_pagein(_page)        aobj_swap_off(), aobj_pagein(), for
+ *                                          aobj_swapoff() (uvm_swap.c's swap_off)
  *   pmap_page_protect(pg, VM_PROT_NONE)    unmap_mapping_range() on the
  *                                          object's own address_space
  *   page queues (active/inactive)          aobj_lru_active/aobj_lru_inactive
+ *                                          (aobj_object.c; scanned by aobj_pageout.c)
  *
- * Lock order: mmap_lock -> folio lock -> obj->lock -> aobj_lru_lock.
- * obj->lock is never held while sleeping on a folio lock: a holder of a
- * folio lock (a fault, a swap-in, a pageout) may need obj->lock to finish.
- * aobj_list_lock is taken before obj->lock.
+ * Place in the module, top to bottom: aobj_dev.c, aobj_rw.c, aobj_core.c,
+ * aobj_pageout.c, aobj_object.c, aobj_swap.c, aobj_swmap.c.  This file
+ * calls only aobj_pageout.c, aobj_object.c, aobj_swap.c and aobj_swmap.c
+ * below it; called by aobj_rw.c and aobj_dev.c.  aobj_core_init() hands
+ * aobj_swap.c aobj_swap_lose(), the one call that comes back up (when a
+ * swap device dies).
+ *
+ * Lock order: see aobj_object.c, where the locks live.  swapoff holds
+ * aobj_swapon_lock (aobj_swap.c) across its walks.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
 #include <linux/bio.h>
-#include <linux/fs_context.h>
+#include <linux/err.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/mount.h>
 #include <linux/pagemap.h>
-#include <linux/pseudo_fs.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "aobj.h"
 #include "aobj_internal.h"
 #include "aobj_swap.h"
-
-#define CREATE_TRACE_POINTS
 #include "aobj_trace.h"
-
-#define AOBJ_FS_MAGIC	0x616f626a	/* "aobj" */
-
-static LIST_HEAD(aobj_list);		/* the seed's uao_list */
-DEFINE_MUTEX(aobj_list_lock);		/* protects aobj_list */
-
-/* Pages of every object, in the order pageout should consider them. */
-DEFINE_SPINLOCK(aobj_lru_lock);
-LIST_HEAD(aobj_lru_active);
-LIST_HEAD(aobj_lru_inactive);
-
-struct aobj_counters aobj_counters;
-
-/*
- * Object releases handed over by reclaim, and the pageout worker.  Both
- * free memory, hence WQ_MEM_RECLAIM; module exit drains it before it
- * frees what they use.
- */
-struct workqueue_struct *aobj_wq;
-
-static struct vfsmount *aobj_mnt;
-
-/*
- * LRU: a page is on one of the two lists from the moment it becomes
- * resident until it leaves the object.  folio->private points back to the
- * object and folio->index holds the page index.
- */
-
-/*
- * aobj_lru_add: put a new resident page at the head of the active list;
- * pages of NOSWAP objects are kept off the lists.
- * => obj must be locked.
- */
-static void aobj_lru_add(struct aobj *obj, struct folio *folio, pgoff_t index)
-{
-	lockdep_assert_held(&obj->lock);
-	folio->private = obj;
-	folio->index = index;
-	INIT_LIST_HEAD(&folio->lru);
-	if (obj->flags & AOBJ_NOSWAP)
-		return;		/* never a pageout candidate */
-	spin_lock(&aobj_lru_lock);
-	list_add(&folio->lru, &aobj_lru_active);
-	spin_unlock(&aobj_lru_lock);
-}
-
-/*
- * aobj_lru_del: take a page off the LRU.
- * => obj must be locked.
- */
-static void aobj_lru_del(struct aobj *obj, struct folio *folio)
-{
-	lockdep_assert_held(&obj->lock);
-	spin_lock(&aobj_lru_lock);
-	list_del_init(&folio->lru);
-	spin_unlock(&aobj_lru_lock);
-	folio->private = NULL;
-	folio_clear_referenced(folio);
-}
-
-/*
- * aobj_lru_deactivate: make a page the next candidate for pageout (the
- * seed's pmap_clear_reference + uvm_pagedeactivate).
- * => obj must be locked.
- */
-static void aobj_lru_deactivate(struct aobj *obj, struct folio *folio)
-{
-	lockdep_assert_held(&obj->lock);
-	folio_clear_referenced(folio);
-	if (obj->flags & AOBJ_NOSWAP)
-		return;
-	spin_lock(&aobj_lru_lock);
-	list_move_tail(&folio->lru, &aobj_lru_inactive);
-	spin_unlock(&aobj_lru_lock);
-}
-
-/*
- * aobj_account: adjust the resident and swap-only page counts.
- * => obj must be locked.
- */
-void aobj_account(struct aobj *obj, long resident, long swpgonly)
-{
-	lockdep_assert_held(&obj->lock);
-	obj->nr_resident += resident;
-	atomic_long_add(resident, &aobj_counters.resident);
-	if (obj->flags & AOBJ_NOSWAP)
-		atomic_long_add(resident, &aobj_counters.resident_noswap);
-	atomic_long_add(swpgonly, &aobj_counters.swpgonly);
-}
-
-/**
- * aobj_dropswap - release the swap slot of one page (the seed's uao_dropswap)
- * @obj: the object
- * @index: page index
- *
- * A bad slot is forgotten, not freed: it stays retired in its device.
- *
- * => obj must be locked.
- */
-void aobj_dropswap(struct aobj *obj, pgoff_t index)
-{
-	int slot;
-
-	lockdep_assert_held(&obj->lock);
-	slot = aobj_swmap_set(&obj->swmap, index, 0);
-	if (slot > 0) {
-		if (!xa_load(aobj_folios(obj), index))
-			aobj_account(obj, 0, -1);
-		aobj_swap_free(slot, 1);
-	}
-}
-
-/**
- * aobj_lock_folio - lock a resident page, sleeping with the object unlocked
- * @obj: the object
- * @index: the page's index
- * @folio: the page, found at @index with @obj locked
- *
- * The seed's UVM_UNLOCK_AND_WAIT on a busy page.
- *
- * => obj must be locked; it is locked on return, but may have been
- *    unlocked in between.
- * Return: true with @folio locked and still at @index; false if it left
- * the object meanwhile (the caller looks again).
- */
-bool aobj_lock_folio(struct aobj *obj, pgoff_t index, struct folio *folio)
-{
-	lockdep_assert_held(&obj->lock);
-	if (folio_trylock(folio))
-		return true;
-
-	folio_get(folio);
-	aobj_unlock(obj);
-	folio_lock(folio);
-	aobj_lock(obj);
-	if (xa_load(aobj_folios(obj), index) == folio) {
-		folio_put(folio);
-		return true;
-	}
-	folio_unlock(folio);
-	folio_put(folio);
-	return false;
-}
-
-/**
- * aobj_remove_folio - take a page out of the object and free it
- * @obj: the object
- * @index: the page's index
- * @folio: the page
- *
- * Every user mapping of the page is revoked first.  The swap slot, if
- * any, is left alone; the caller accounts for it.
- *
- * => obj must be locked, @folio must be locked; it is unlocked and
- *    released on return.
- */
-void aobj_remove_folio(struct aobj *obj, pgoff_t index, struct folio *folio)
-{
-	lockdep_assert_held(&obj->lock);
-	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
-
-	if (folio_mapped(folio))
-		unmap_mapping_range(aobj_mapping(obj), (loff_t)index << PAGE_SHIFT,
-				    PAGE_SIZE, 1);
-	xa_erase_irq(aobj_folios(obj), index);
-	folio->mapping = NULL;
-	aobj_lru_del(obj, folio);
-	aobj_account(obj, -1, 0);
-	folio_unlock(folio);
-	folio_put(folio);
-}
-
-/*
- * aobj_fs: a pseudo filesystem whose only purpose is to give each object
- * an inode, whose address_space links the object's user mappings.
- */
-static int aobj_fs_init_fs_context(struct fs_context *fc)
-{
-	return init_pseudo(fc, AOBJ_FS_MAGIC) ? 0 : -ENOMEM;
-}
-
-/*
- * No .owner: the internal mount would pin the module forever.  It is
- * unmounted in aobj_core_exit(), before the module's code goes away.
- */
-static struct file_system_type aobj_fs_type = {
-	.name		= "aobj",
-	.init_fs_context = aobj_fs_init_fs_context,
-	.kill_sb	= kill_anon_super,
-};
-
-/*
- * The object's pages sit in its inode's i_pages for filemap_map_pages(),
- * but they are not page cache as the rest of the kernel knows it: not
- * counted in nrpages nor in the page cache statistics, not on the kernel's
- * LRU, never written back.  Whatever tries to invalidate page cache
- * (drop_caches, fadvise(DONTNEED), memory failure) asks release_folio
- * first, since the mapping is "release always"; the answer is no: a page
- * leaves the object only through aobj_remove_folio().  Dirtying a page
- * through a mapping just sets its dirty flag, which pageout reads.
- */
-static bool aobj_release_folio(struct folio *folio, gfp_t gfp)
-{
-	return false;
-}
-
-static const struct address_space_operations aobj_aops = {
-	.dirty_folio	= noop_dirty_folio,
-	.release_folio	= aobj_release_folio,
-};
-
-static void aobj_release_work(struct work_struct *work);
-
-/**
- * aobj_init - initialise an object embedded in a caller's structure
- * @obj: the object
- * @size: size in bytes, rounded up to whole pages
- * @flags: AOBJ_NOSWAP or 0
- * @ops: @ops->release frees the containing structure
- *
- * The object starts with one reference and is on the global list.
- *
- * => nothing locked; may sleep.
- * Return: 0, -EINVAL for a bad size or flag, -EFBIG if too large for the
- * slot map, or -ENOMEM.
- */
-int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
-	      const struct aobj_ops *ops)
-{
-	u64 pages;
-	int err;
-
-	if (!size || (flags & ~AOBJ_NOSWAP) || !ops || !ops->release)
-		return -EINVAL;
-	/* Page indices and slot counts are ints, as in the seed. */
-	if (size > (u64)INT_MAX << PAGE_SHIFT)
-		return -EFBIG;
-	pages = DIV_ROUND_UP_ULL(size, PAGE_SIZE);
-
-	kref_init(&obj->ref);
-	mutex_init(&obj->lock);
-	obj->pages = pages;
-	obj->flags = flags;
-	obj->nr_resident = 0;
-	obj->ra_next = 0;
-	obj->ra_window = 1;
-	obj->ops = ops;
-	INIT_WORK(&obj->release_work, aobj_release_work);
-	err = aobj_swmap_init(&obj->swmap, pages, &obj->lock);
-	if (err)
-		goto err_mutex;
-
-	obj->inode = alloc_anon_inode(aobj_mnt->mnt_sb);
-	if (IS_ERR(obj->inode)) {
-		err = PTR_ERR(obj->inode);
-		goto err_swmap;
-	}
-	obj->inode->i_size = pages << PAGE_SHIFT;
-	obj->inode->i_mapping->a_ops = &aobj_aops;
-	/* Only the object takes its pages out of i_pages: see aobj_aops. */
-	mapping_set_release_always(obj->inode->i_mapping);
-	obj->inode->i_private = obj;
-	err = aobj_pageout_attach(obj);
-	if (err)
-		goto err_inode;
-
-	/*
-	 * i_pages' nodes unaccounted: they are allocated under obj->lock, a
-	 * NOIO scope, where a charge at memory.max could reclaim nothing of
-	 * aobj's and would call the cgroup's OOM killer.  They are some 0.2%
-	 * of the pages they index, which are charged.  The inode goes back
-	 * to the inode cache with the flag restored (aobj_release()).
-	 */
-	obj->inode->i_mapping->i_pages.xa_flags &= ~XA_FLAGS_ACCOUNT;
-
-	mutex_lock(&aobj_list_lock);
-	list_add_tail(&obj->list, &aobj_list);
-	mutex_unlock(&aobj_list_lock);
-	atomic_long_inc(&aobj_counters.objects);
-	return 0;
-
-err_inode:
-	iput(obj->inode);
-err_swmap:
-	aobj_swmap_destroy(&obj->swmap, NULL, NULL);
-err_mutex:
-	mutex_destroy(&obj->lock);
-	return err;
-}
-EXPORT_SYMBOL_GPL(aobj_init);
-
-static void aobj_kfree(struct aobj *obj)
-{
-	kfree(obj);
-}
-
-static const struct aobj_ops aobj_default_ops = {
-	.release = aobj_kfree,
-};
-
-/**
- * aobj_create - create an object of @size bytes (the seed's uao_create)
- * @size: size in bytes, rounded up to whole pages
- * @flags: AOBJ_NOSWAP or 0
- *
- * => nothing locked; may sleep.
- * Return: the object with one reference, or an ERR_PTR (see aobj_init()).
- */
-struct aobj *aobj_create(u64 size, unsigned int flags)
-{
-	struct aobj *obj;
-	int err;
-
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
-	if (!obj)
-		return ERR_PTR(-ENOMEM);
-	err = aobj_init(obj, size, flags, &aobj_default_ops);
-	if (err) {
-		kfree(obj);
-		return ERR_PTR(err);
-	}
-	return obj;
-}
-EXPORT_SYMBOL_GPL(aobj_create);
-
-/**
- * aobj_reference - add a reference (the seed's uao_reference)
- * @obj: the object; the caller already holds a reference
- *
- * => any context.
- */
-void aobj_reference(struct aobj *obj)
-{
-	kref_get(&obj->ref);
-}
-EXPORT_SYMBOL_GPL(aobj_reference);
-
-static void aobj_drop_slot(int slot, void *arg)
-{
-	if (slot > 0)
-		aobj_swap_free(slot, 1);
-}
-
-/*
- * aobj_release: the last reference is gone (the seed's uao_detach_locked at
- * zero references, and uao_free).  Nobody can reach the object but the LRU
- * scanner, which cannot take a reference any more.
- *
- * => nothing locked.
- */
-static void aobj_release(struct kref *ref)
-{
-	struct aobj *obj = container_of(ref, struct aobj, ref);
-	struct folio *folio;
-	unsigned long index;
-
-	mutex_lock(&aobj_list_lock);
-	list_del(&obj->list);
-	mutex_unlock(&aobj_list_lock);
-
-	aobj_lock(obj);
-	xa_for_each(aobj_folios(obj), index, folio) {
-		/* No mapping holds a reference, so no fault or I/O is running. */
-		VM_WARN_ON_ONCE_FOLIO(folio_test_locked(folio), folio);
-		folio_lock(folio);
-		aobj_dropswap(obj, index);
-		aobj_remove_folio(obj, index, folio);
-	}
-	/* What is left are swap-only pages, and lost ones. */
-	aobj_account(obj, 0, -(long)(obj->swmap.nr_slots - obj->swmap.nr_bad));
-	aobj_swmap_destroy(&obj->swmap, aobj_drop_slot, NULL);
-	aobj_unlock(obj);
-
-	mutex_destroy(&obj->lock);
-	obj->inode->i_mapping->i_pages.xa_flags |= XA_FLAGS_ACCOUNT;
-	iput(obj->inode);
-	aobj_pageout_detach(obj);
-	atomic_long_dec(&aobj_counters.objects);
-	obj->ops->release(obj);
-}
-
-static void aobj_release_work(struct work_struct *work)
-{
-	aobj_release(&container_of(work, struct aobj, release_work)->ref);
-}
-
-static void aobj_queue_release(struct kref *ref)
-{
-	struct aobj *obj = container_of(ref, struct aobj, ref);
-
-	queue_work(aobj_wq, &obj->release_work);
-}
-
-/**
- * aobj_detach_async - drop a reference, freeing the object from a worker
- * @obj: the object
- *
- * For memory reclaim, which must not take the locks that tearing an object
- * down takes (other objects' holders allocate memory under them).
- *
- * => any context but hard irq.
- */
-void aobj_detach_async(struct aobj *obj)
-{
-	kref_put(&obj->ref, aobj_queue_release);
-}
-
-/**
- * aobj_detach - drop a reference (the seed's uao_detach)
- * @obj: the object
- *
- * The last reference frees every page and every swap slot of the object.
- *
- * => nothing locked (in particular not obj->lock); may sleep.
- */
-void aobj_detach(struct aobj *obj)
-{
-	might_sleep();
-	kref_put(&obj->ref, aobj_release);
-}
-EXPORT_SYMBOL_GPL(aobj_detach);
-
-/*
- * aobj_insert_folio: make @folio, locked and not yet visible, the page at
- * @index, on the LRU, with a reference for the object.
- * => obj must be locked.
- */
-static int aobj_insert_folio(struct aobj *obj, pgoff_t index,
-			     struct folio *folio)
-{
-	int err;
-
-	lockdep_assert_held(&obj->lock);
-	folio->mapping = aobj_mapping(obj);
-	folio->index = index;
-	err = xa_insert_irq(aobj_folios(obj), index, folio, GFP_KERNEL);
-	if (err) {
-		folio->mapping = NULL;
-		return err;
-	}
-	folio_get(folio);
-	aobj_lru_add(obj, folio, index);
-	aobj_account(obj, 1, 0);
-	return 0;
-}
 
 /*
  * aobj_grab_swapped: make pages @index + @n, @index + @n + 1, ... locked,
@@ -910,61 +475,6 @@ int aobj_put(struct aobj *obj, pgoff_t start, pgoff_t end, unsigned int flags)
 }
 EXPORT_SYMBOL_GPL(aobj_put);
 
-/**
- * aobj_read_stats - read the module-wide counters
- * @st: out
- *
- * => any context.
- */
-void aobj_read_stats(struct aobj_stats *st)
-{
-	st->objects = atomic_long_read(&aobj_counters.objects);
-	st->resident = atomic_long_read(&aobj_counters.resident);
-	st->swpgonly = atomic_long_read(&aobj_counters.swpgonly);
-	st->faults_resident = atomic_long_read(&aobj_counters.faults_resident);
-	st->faults_zero = atomic_long_read(&aobj_counters.faults_zero);
-	st->faults_swapin = atomic_long_read(&aobj_counters.faults_swapin);
-	st->pageouts = atomic_long_read(&aobj_counters.pageouts);
-	st->pageins = atomic_long_read(&aobj_counters.pageins);
-	st->io_errors = atomic_long_read(&aobj_counters.io_errors);
-	st->bad_slots = atomic_long_read(&aobj_counters.bad_slots);
-}
-EXPORT_SYMBOL_GPL(aobj_read_stats);
-
-/**
- * aobj_walk_objects - call @walk->visit on every object, with a reference held
- * @walk: its visit() returns non-zero to stop the walk with that value
- *
- * The seed's uao_swap_off() walk: the list lock is dropped while visit() runs,
- * and the walk survives objects leaving the list meanwhile, because the
- * reference keeps the current object (and so its place on the list).
- *
- * => nothing locked; may sleep.
- */
-int aobj_walk_objects(struct aobj_walk *walk)
-{
-	struct aobj *obj, *prev = NULL;
-	int err = 0;
-
-	mutex_lock(&aobj_list_lock);
-	list_for_each_entry(obj, &aobj_list, list) {
-		if (!kref_get_unless_zero(&obj->ref))
-			continue;
-		mutex_unlock(&aobj_list_lock);
-		if (prev)
-			aobj_detach(prev);
-		prev = obj;
-		err = walk->visit(obj, walk);
-		mutex_lock(&aobj_list_lock);
-		if (err)
-			break;
-	}
-	mutex_unlock(&aobj_list_lock);
-	if (prev)
-		aobj_detach(prev);
-	return err;
-}
-
 /* Most pages swapoff reads with one bio: as many as one bio holds. */
 #define AOBJ_PAGEIN_BATCH	BIO_MAX_VECS
 
@@ -1152,7 +662,7 @@ static int aobj_pagein(struct aobj *obj, struct aobj_walk *walk)
  * => nothing locked; sleeps.
  * Return: 0, -ENOMEM or -EINTR (the remaining pages stay swapped).
  */
-int aobj_swap_off(int start, int end, u64 *lost)
+static int aobj_swap_off(int start, int end, u64 *lost)
 {
 	struct aobj_pagein_ctx ctx = {
 		.walk.visit = aobj_pagein,
@@ -1241,7 +751,7 @@ static int aobj_lose(struct aobj *obj, struct aobj_walk *walk)
  *
  * => nothing locked; sleeps.
  */
-void aobj_swap_lose(int start, int end, u64 *lost)
+static void aobj_swap_lose(int start, int end, u64 *lost)
 {
 	struct aobj_lose_ctx ctx = {
 		.walk.visit = aobj_lose,
@@ -1254,7 +764,55 @@ void aobj_swap_lose(int start, int end, u64 *lost)
 }
 
 /**
+ * aobj_swapoff - page everything in from a device, then stop using it
+ * @path: the block device
+ * @lost: out: pages whose copy could not be read back
+ *
+ * => nothing locked; sleeps.
+ * Return: 0; -EINVAL if aobj does not use the device (or it is dead and
+ * on its way out on its own); -ENOMEM or -EINTR
+ * with the device still in service and the pages not yet read in still
+ * on it (*@lost counts what was lost before the abort).
+ */
+int aobj_swapoff(const char *path, u64 *lost)
+{
+	struct aobj_swapdev *sd;
+	int start, end, err, live;
+
+	*lost = 0;
+	/* With aobj_swapon_lock held and the device draining. */
+	sd = aobj_swapoff_begin(path, &start, &end);
+	if (IS_ERR(sd))
+		return PTR_ERR(sd);
+
+	/*
+	 * Slots of a pageout in flight are recorded in their object only when
+	 * the write completes: go over the objects until nothing is left.
+	 */
+	for (;;) {
+		err = aobj_swap_off(start, end, lost);
+		if (err)
+			break;
+		live = aobj_swapoff_live(sd);
+		trace_aobj_swapoff(start, end, live, *lost, 0);
+		if (!live)
+			break;
+		err = aobj_swapoff_settle(sd, live);
+		if (err)
+			break;
+	}
+
+	/* Unlists and frees the device, or puts it back in service. */
+	aobj_swapoff_end(sd, err, *lost);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(aobj_swapoff);
+
+/**
  * aobj_core_init - set up what objects need
+ *
+ * Also hands the swap layer aobj_swap_lose(), which a dead device's work
+ * calls (see aobj_swap_init()).
  *
  * => nothing locked; may sleep.
  * Return: 0 or a negative errno.
@@ -1263,19 +821,11 @@ int aobj_core_init(void)
 {
 	int err;
 
-	aobj_wq = alloc_workqueue("aobj", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
-	if (!aobj_wq)
-		return -ENOMEM;
-	aobj_mnt = kern_mount(&aobj_fs_type);
-	if (IS_ERR(aobj_mnt)) {
-		err = PTR_ERR(aobj_mnt);
-		goto err_wq;
-	}
+	err = aobj_object_init();
+	if (err)
+		return err;
+	aobj_swap_init(aobj_swap_lose);
 	return 0;
-
-err_wq:
-	destroy_workqueue(aobj_wq);
-	return err;
 }
 
 /**
@@ -1283,20 +833,14 @@ err_wq:
  *
  * The callers' references are gone and pageout is stopped
  * (aobj_pageout_exit()), but reclaim may have handed the release of the
- * last objects to aobj_wq: drain it before anything they use goes.
+ * last objects to aobj_wq: aobj_object_exit() drains it before anything
+ * they use goes.  Then no object is left, so no slot is in use, and the
+ * swap devices can go.
  *
  * => nothing locked; sleeps.
  */
 void aobj_core_exit(void)
 {
-	struct aobj_stats st;
-
-	drain_workqueue(aobj_wq);
-	aobj_read_stats(&st);
-	WARN(st.objects || st.resident || st.swpgonly,
-	     "aobj: %ld objects, %ld resident and %ld swapped pages left at unload\n",
-	     st.objects, st.resident, st.swpgonly);
-	destroy_workqueue(aobj_wq);
+	aobj_object_exit();
 	aobj_swap_exit();
-	kern_unmount(aobj_mnt);
 }

@@ -6,6 +6,11 @@
  * An object created through /dev/aobj is a struct aobj_node: the core
  * object plus its id, owner and mode.  The node holds the creation
  * reference until DETACH; every open file and every mapping holds one more.
+ *
+ * Place in the module: the top.  Calls only files below it: aobj_rw.c,
+ * aobj_core.c, aobj_pageout.c (init and exit), aobj_object.c and
+ * aobj_swap.c; called by no other file (the VFS, the driver core and
+ * module init/exit call it).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

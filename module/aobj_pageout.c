@@ -30,7 +30,15 @@
  * resident pages of the cgroup's objects, and pages out from the
  * inactive list the pages of objects in the cgroup or below it.  A call
  * for the root cgroup (global reclaim, or no memory cgroups) takes any
- * page, as pageout did before cgroups.
+ * page, as pageout did before cgroups.  An object's link to its cgroup
+ * (aobj_memcg_attach(), aobj_folio_alloc()) and aobj_memcg_lru itself are
+ * the object layer's (aobj_object.c); the list is set up here, with the
+ * shrinker it belongs to.
+ *
+ * Place in the module: calls only aobj_object.c, aobj_swap.c and
+ * aobj_swmap.c below it; called by aobj_core.c (room for a page, a page
+ * allocated with pageout before OOM, AOBJ_PUT_CLEAN) and aobj_dev.c
+ * (init and exit).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -69,25 +77,6 @@ static unsigned long aobj_pageout_gen;
 static unsigned long aobj_pageout_last;
 static struct shrinker *aobj_shrinker;
 
-/*
- * An object's entry on aobj_memcg_lru.  It is a slab object of its own,
- * allocated charged to the object's cgroup with kmem_cache_alloc_lru():
- * that is what makes the list_lru ready for the cgroup, and what tells
- * list_lru_add_obj() which cgroup's list it goes on (its parent's, after
- * the cgroup is removed).
- */
-struct aobj_memcg_link {
-	struct list_head node;
-	struct aobj *obj;
-};
-
-/*
- * Made on the first object, not at module init: kmem_cache_create() dumps
- * the stack when it fails, and init must fail cleanly.
- */
-static struct kmem_cache *aobj_memcg_link_cache;
-static DEFINE_MUTEX(aobj_memcg_link_mutex);
-static struct list_lru aobj_memcg_lru;
 /* How far pageout for a cgroup looks along a list for the cgroup's pages. */
 #define AOBJ_MEMCG_LOOKAHEAD	1024
 /* Room a cgroup's reclaim makes below its limit (pages): 1/32, >= 1 cluster. */
@@ -768,81 +757,6 @@ struct folio *aobj_alloc_page(struct aobj *obj, gfp_t gfp, bool may_oom)
 }
 
 /**
- * aobj_folio_alloc - allocate a page for @obj, charged to its cgroup
- * @obj: the object
- * @gfp: allocation flags; __GFP_ACCOUNT is added
- *
- * => any context @gfp allows.
- * Return: the folio, or NULL.
- */
-struct folio *aobj_folio_alloc(struct aobj *obj, gfp_t gfp)
-{
-	struct mem_cgroup *old = set_active_memcg(obj->memcg);
-	struct folio *folio = folio_alloc(gfp | __GFP_ACCOUNT, 0);
-
-	set_active_memcg(old);
-	return folio;
-}
-
-/**
- * aobj_pageout_attach - charge @obj's pages to the current task's cgroup
- * @obj: a new object, not yet on the global list
- *
- * Puts the object on its cgroup's list, so that reclaim in that cgroup
- * calls aobj's shrinker.
- *
- * => nothing locked; may sleep.
- * Return: 0 or -ENOMEM.
- */
-int aobj_pageout_attach(struct aobj *obj)
-{
-	/* Pairs with the release below: a cache seen is a cache made. */
-	struct kmem_cache *cache = smp_load_acquire(&aobj_memcg_link_cache);
-	struct aobj_memcg_link *link = NULL;
-	struct mem_cgroup *old;
-
-	if (!cache) {
-		mutex_lock(&aobj_memcg_link_mutex);
-		cache = aobj_memcg_link_cache;
-		if (!cache) {
-			cache = KMEM_CACHE(aobj_memcg_link, SLAB_ACCOUNT);
-			/* Pairs with the acquire above. */
-			smp_store_release(&aobj_memcg_link_cache, cache);
-		}
-		mutex_unlock(&aobj_memcg_link_mutex);
-	}
-	obj->memcg = get_mem_cgroup_from_mm(NULL);
-	old = set_active_memcg(obj->memcg);
-	if (cache)
-		link = kmem_cache_alloc_lru(cache, &aobj_memcg_lru,
-					    GFP_KERNEL_ACCOUNT);
-	set_active_memcg(old);
-	if (!link) {
-		mem_cgroup_put(obj->memcg);
-		obj->memcg = NULL;
-		return -ENOMEM;
-	}
-	INIT_LIST_HEAD(&link->node);
-	link->obj = obj;
-	obj->memcg_link = link;
-	list_lru_add_obj(&aobj_memcg_lru, &link->node);
-	return 0;
-}
-
-/**
- * aobj_pageout_detach - undo aobj_pageout_attach()
- * @obj: an object whose pages are all gone
- *
- * => nothing locked.
- */
-void aobj_pageout_detach(struct aobj *obj)
-{
-	list_lru_del_obj(&aobj_memcg_lru, &obj->memcg_link->node);
-	kmem_cache_free(aobj_memcg_link_cache, obj->memcg_link);
-	mem_cgroup_put(obj->memcg);
-}
-
-/**
  * aobj_clean_range - write the dirty pages of [@start, @end) to swap now
  * @obj: the object
  * @start: first page index
@@ -1045,6 +959,5 @@ void aobj_pageout_exit(void)
 void aobj_pageout_destroy(void)
 {
 	list_lru_destroy(&aobj_memcg_lru);
-	kmem_cache_destroy(aobj_memcg_link_cache);
-	aobj_memcg_link_cache = NULL;
+	aobj_memcg_destroy();
 }

@@ -14,6 +14,9 @@
  *
  * Holes (pages never written, or freed) are read as zeros without making
  * them resident.
+ *
+ * Place in the module: calls only aobj_core.c, aobj_swap.c and
+ * aobj_swmap.c below it; called by aobj_dev.c.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

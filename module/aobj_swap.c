@@ -25,6 +25,22 @@
  * swap-ins from it are still tried.  One I/O that succeeds on it clears
  * the mark; so does swapping it off and on again (after the server or the
  * link is back).
+ *
+ * Place in the module: calls no other aobj file (aobj_swmap.c, the one
+ * below it, has nothing it needs); called by aobj_object.c,
+ * aobj_pageout.c, aobj_core.c, aobj_rw.c and aobj_dev.c.  It counts
+ * retired slots in aobj_counters (aobj_object.c's variable, not a call).
+ * Swapoff's walk over the objects is the pager's (aobj_swapoff() in
+ * aobj_core.c): this file only marks, counts and unlists the device
+ * (aobj_swapoff_begin() ... aobj_swapoff_end()).  The one notification
+ * upward is a dead device's: the block layer tells this file that a
+ * device died, and only the pager can walk the objects to take its slots
+ * out of them, so aobj_core_init() registers that walk with
+ * aobj_swap_init(), and the dead device's work calls it.
+ *
+ * The tracepoints of every aobj file are defined here, in the lowest file
+ * that fires one (the aobj_swapoff event of a dead device), so that no
+ * file fires one into the code of a file above it.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -42,8 +58,10 @@
 
 #include "aobj_internal.h"
 #include "aobj_swap.h"
-#include "aobj_trace.h"
 #include "uapi/linux/aobj.h"
+
+#define CREATE_TRACE_POINTS
+#include "aobj_trace.h"
 
 /**
  * struct aobj_swapdev - one backing block device
@@ -104,6 +122,25 @@ static DECLARE_WAIT_QUEUE_HEAD(aobj_swapoff_wait);
 static struct workqueue_struct *aobj_swap_wq;
 /* Module exit has begun: no dead-device work any more.  aobj_swap_lock. */
 static bool aobj_swap_exiting;
+/* Takes a dead device's slots out of every object; see aobj_swap_init(). */
+static void (*aobj_swap_reap)(int start, int end, u64 *lost);
+
+/**
+ * aobj_swap_init - tell the swap layer who reaps a dead device's slots
+ * @reap: gives up slots [start, end) in every object, adding the pages
+ *	lost to *lost (aobj_core.c's aobj_swap_lose())
+ *
+ * The one call from this file upward, and why: the block layer tells us
+ * that a device died (aobj_swapdev_mark_dead()), but only the pager, above
+ * us, can walk the objects.  Called once at module init, before any
+ * swapon.
+ *
+ * => nothing locked.
+ */
+void aobj_swap_init(void (*reap)(int start, int end, u64 *lost))
+{
+	aobj_swap_reap = reap;
+}
 
 /*
  * aobj_swapdev_of: the device that owns @slot.
@@ -527,7 +564,8 @@ static int aobj_swapdev_live_unlocked(struct aobj_swapdev *sd)
 
 /*
  * aobj_swapdev_dead_work: take a dead device out of service for good.
- * Every object gives up its slots on the device (aobj_swap_lose()); slots
+ * Every object gives up its slots on the device (aobj_swap_reap, that is
+ * aobj_swap_lose(): see aobj_swap_init()); slots
  * of I/O in flight come back when that I/O fails or lands, so this goes
  * over the objects again until no slot of the device is in use.  No I/O
  * to the device is waited for: it fails at once (aobj_swap_rw()).
@@ -548,7 +586,7 @@ static void aobj_swapdev_dead_work(struct work_struct *work)
 		return;
 	}
 	for (;;) {
-		aobj_swap_lose(sd->start, sd->start + sd->nslots, &lost);
+		aobj_swap_reap(sd->start, sd->start + sd->nslots, &lost);
 		spin_lock(&aobj_swap_lock);
 		live = aobj_swapdev_live(sd);
 		spin_unlock(&aobj_swap_lock);
@@ -693,26 +731,29 @@ err:
 EXPORT_SYMBOL_IF_KUNIT(aobj_swapon);
 
 /**
- * aobj_swapoff - page everything in from a device, then stop using it
+ * aobj_swapoff_begin - find the device to swap off, and stop allocation
  * @path: the block device
- * @lost: out: pages whose copy could not be read back
+ * @start: out: its first slot
+ * @end: out: the slot past its range
  *
- * => nothing locked; sleeps.
- * Return: 0; -EINVAL if aobj does not use the device (or it is dead and
- * on its way out on its own); -ENOMEM or -EINTR
- * with the device still in service and the pages not yet read in still
- * on it (*@lost counts what was lost before the abort).
+ * The first step of aobj_swapoff() (aobj_core.c), which then pages the
+ * device's slots in and ends with aobj_swapoff_end().
+ *
+ * => nothing locked; sleeps.  On success, returns with aobj_swapon_lock
+ *    held (swapon and swapoff are serialised until aobj_swapoff_end()).
+ * Return: the device, marked draining; ERR_PTR(-EINVAL) if aobj does not
+ * use it (or it is dead and on its way out on its own), or the error of
+ * the path's lookup.
  */
-int aobj_swapoff(const char *path, u64 *lost)
+struct aobj_swapdev *aobj_swapoff_begin(const char *path, int *start, int *end)
 {
 	struct aobj_swapdev *sd;
 	dev_t devt;
-	int err, live;
+	int err;
 
-	*lost = 0;
 	err = lookup_bdev(path, &devt);
 	if (err)
-		return err;
+		return ERR_PTR(err);
 
 	mutex_lock(&aobj_swapon_lock);
 	spin_lock(&aobj_swap_lock);
@@ -722,34 +763,65 @@ int aobj_swapoff(const char *path, u64 *lost)
 	if (list_entry_is_head(sd, &aobj_swapdevs, list)) {
 		spin_unlock(&aobj_swap_lock);
 		mutex_unlock(&aobj_swapon_lock);
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	}
 	sd->draining = true;
 	spin_unlock(&aobj_swap_lock);
+	*start = sd->start;
+	*end = sd->start + sd->nslots;
+	return sd;
+}
 
-	/*
-	 * Slots of a pageout in flight are recorded in their object only when
-	 * the write completes: go over the objects until nothing is left.
-	 */
-	for (;;) {
-		err = aobj_swap_off(sd->start, sd->start + sd->nslots, lost);
-		if (err)
-			break;
-		spin_lock(&aobj_swap_lock);
-		live = aobj_swapdev_live(sd);
-		spin_unlock(&aobj_swap_lock);
-		trace_aobj_swapoff(sd->start, sd->start + sd->nslots, live,
-				   *lost, 0);
-		if (!live)
-			break;
-		if (wait_event_killable_timeout(aobj_swapoff_wait,
-						aobj_swapdev_live_unlocked(sd) != live,
-						HZ / 10) < 0) {
-			err = -EINTR;
-			break;
-		}
-	}
+/**
+ * aobj_swapoff_live - slots of a draining device still in use
+ * @sd: from aobj_swapoff_begin()
+ *
+ * => aobj_swapon_lock must be held.
+ */
+int aobj_swapoff_live(struct aobj_swapdev *sd)
+{
+	int live;
 
+	lockdep_assert_held(&aobj_swapon_lock);
+	spin_lock(&aobj_swap_lock);
+	live = aobj_swapdev_live(sd);
+	spin_unlock(&aobj_swap_lock);
+	return live;
+}
+
+/**
+ * aobj_swapoff_settle - wait a little for in-flight I/O to change @live
+ * @sd: from aobj_swapoff_begin()
+ * @live: what aobj_swapoff_live() said
+ *
+ * Waits until the number of slots in use differs from @live, at most
+ * HZ / 10.
+ *
+ * => aobj_swapon_lock must be held; sleeps.
+ * Return: 0, or -EINTR on a fatal signal.
+ */
+int aobj_swapoff_settle(struct aobj_swapdev *sd, int live)
+{
+	lockdep_assert_held(&aobj_swapon_lock);
+	if (wait_event_killable_timeout(aobj_swapoff_wait,
+					aobj_swapdev_live_unlocked(sd) != live,
+					HZ / 10) < 0)
+		return -EINTR;
+	return 0;
+}
+
+/**
+ * aobj_swapoff_end - finish what aobj_swapoff_begin() started
+ * @sd: from aobj_swapoff_begin()
+ * @err: 0 if no slot of the device is in use any more: it leaves the
+ *	table and is freed; otherwise it goes back in service
+ * @lost: pages lost, for the message
+ *
+ * => aobj_swapon_lock must be held; it is released.  Sleeps.
+ */
+void aobj_swapoff_end(struct aobj_swapdev *sd, int err, u64 lost)
+{
+	lockdep_assert_held(&aobj_swapon_lock);
 	spin_lock(&aobj_swap_lock);
 	if (err) {
 		sd->draining = false;
@@ -760,13 +832,11 @@ int aobj_swapoff(const char *path, u64 *lost)
 	spin_unlock(&aobj_swap_lock);
 	mutex_unlock(&aobj_swapon_lock);
 	if (err)
-		return err;
+		return;
 
-	pr_info("swapoff %s: done, %llu page(s) lost\n", sd->path, *lost);
+	pr_info("swapoff %s: done, %llu page(s) lost\n", sd->path, lost);
 	aobj_swapdev_free(sd);
-	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(aobj_swapoff);
 
 /**
  * aobj_swap_list - describe the swap devices

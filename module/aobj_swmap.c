@@ -12,6 +12,9 @@
  *   slot of SWSLOT_BAD (the seed returns -1 for both);
  * - the map counts its non-zero slots, so that STAT does not walk it;
  * - NOSWAP is the object's business: such objects never set a slot.
+ *
+ * Place in the module: the bottom; calls no other aobj file; called by
+ * aobj_object.c, aobj_pageout.c, aobj_core.c and aobj_rw.c.
  */
 
 #include <kunit/static_stub.h>
