@@ -466,8 +466,18 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index)
 		struct folio *folio = run[i];
 		pgoff_t pgoff = folio->index;
 
-		/* Pinned, or someone waits for it: leave it be. */
+		/*
+		 * Pinned, or someone waits for it: in use.  It goes back to
+		 * the active list, as the kernel's reclaim activates such
+		 * folios: left on the inactive list, pages that cannot go
+		 * would keep it from ever draining, and a refill (of an empty
+		 * inactive list) from ever bringing the active pages to
+		 * pageout.
+		 */
 		if (folio_mapped(folio) || folio_ref_count(folio) > 1) {
+			spin_lock(&aobj_lru_lock);
+			list_move(&folio->lru, &aobj_lru_active);
+			spin_unlock(&aobj_lru_lock);
 			folio_unlock(folio);
 			continue;
 		}
