@@ -15,7 +15,7 @@
 #     WARN, RCU stalls...): a missing console log is a failure
 #
 # AOBJ_TESTS="name ..." runs only those userspace tests, AOBJ_TEST_TIMEOUT
-# sets their timeout (s), AOBJ_VM_TIMEOUT that of a whole VM run (1800 s: a
+# sets their timeout (s), AOBJ_VM_TIMEOUT that of a whole VM run (2400 s: a
 # debug VM needs over 900 s on a shared, loaded machine).  For quicker partial runs (scripts/check-harness.sh):
 # AOBJ_KERNELS="debug" (or "stock") boots only that kernel, AOBJ_LINT=0
 # leaves out lint; the summary then says the run was partial.
@@ -112,7 +112,7 @@ vm_boot() {
 		fi
 	fi
 	"$AOBJ_TOP/scripts/run-vm.sh" --kernel "$k" --disks 2 \
-		--timeout "${AOBJ_VM_TIMEOUT:-1800}" --log "$AOBJ_OUT/$k/check.log" --serial2 "$AOBJ_OUT/$k/ktap.log" \
+		--timeout "${AOBJ_VM_TIMEOUT:-2400}" --log "$AOBJ_OUT/$k/check.log" --serial2 "$AOBJ_OUT/$k/ktap.log" \
 		--env AOBJ_BOOT_CHECK=1 \
 		${AOBJ_TESTS:+--env "AOBJ_TESTS=$AOBJ_TESTS"} \
 		${AOBJ_TEST_TIMEOUT:+--env "AOBJ_TEST_TIMEOUT=$AOBJ_TEST_TIMEOUT"} \

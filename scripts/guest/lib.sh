@@ -40,7 +40,16 @@ aobj_stuck_report() {
 		echo "--- ${d#/proc/} $(cat "$d/comm" 2>/dev/null) $state wchan=$(cat "$d/wchan" 2>/dev/null)"
 		cat "$d/stack" 2>/dev/null
 	done
-	echo w >/proc/sysrq-trigger 2>/dev/null
+	# Which disk holds I/O that never ends: requests in flight (read,
+	# write) of each block device, and blk-mq's view of them if debugfs is
+	# there.
+	for d in /sys/block/*; do
+		echo "--- ${d##*/} inflight $(cat "$d/inflight" 2>/dev/null)"
+	done
+	for d in /sys/kernel/debug/block/*/hctx*; do
+		[ -r "$d/busy" ] && [ -s "$d/busy" ] && echo "--- $d busy:" && cat "$d/busy"
+	done 2>/dev/null
+	[ -w /proc/sysrq-trigger ] && echo w >/proc/sysrq-trigger
 }
 
 aobj_reset() {
