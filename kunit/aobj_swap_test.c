@@ -28,6 +28,7 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/pagemap.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -1155,6 +1156,39 @@ static void swap_pageout_swapin_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.pageins, st0.pageins + 1);
 }
 
+/*
+ * The global OOM killer's notifier pages aobj pages out, and says how many
+ * it freed (out_of_memory() then kills no one); in a NOIO scope, where an
+ * object lock may be held, it does nothing.
+ */
+static void swap_oom_notifier_test(struct kunit *test)
+{
+	struct aobj_stats st0, st;
+	unsigned long freed = 0;
+	unsigned int noio;
+	struct aobj *obj;
+	pgoff_t i;
+
+	swap_on(test, RAM0, 0);
+	obj = swap_obj_create(test, 64, 0);
+	swap_obj_fill(test, obj, 64);
+
+	noio = memalloc_noio_save();
+	aobj_oom_notify(NULL, 0, &freed);
+	memalloc_noio_restore(noio);
+	KUNIT_EXPECT_EQ(test, freed, 0UL);
+	KUNIT_EXPECT_EQ(test, swap_nr_resident(obj), 64UL);
+
+	aobj_read_stats(&st0);
+	aobj_oom_notify(NULL, 0, &freed);
+	aobj_read_stats(&st);
+	KUNIT_EXPECT_GE(test, freed, 64UL);
+	KUNIT_EXPECT_EQ(test, st.pageouts, st0.pageouts + 64);
+	KUNIT_EXPECT_EQ(test, swap_nr_resident(obj), 0UL);
+	for (i = 0; i < 64; i += 9)
+		swap_obj_expect(test, obj, i, swap_pattern(i));
+}
+
 /* A read error loses the page: -EIO until FREE, no retry, slot retired. */
 static void swap_read_error_test(struct kunit *test)
 {
@@ -1555,6 +1589,7 @@ static struct kunit_case aobj_swap_cases[] = {
 	KUNIT_CASE(swap_clean_partial_error_test),
 	KUNIT_CASE(swap_pageout_swapin_test),
 	KUNIT_CASE(swap_read_error_test),
+	KUNIT_CASE(swap_oom_notifier_test),
 	KUNIT_CASE(swap_readahead_boundary_test),
 	KUNIT_CASE(swap_dead_device_test),
 	KUNIT_CASE(swap_swapoff_pagein_test),

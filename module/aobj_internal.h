@@ -39,6 +39,10 @@ int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end);
 int aobj_pageout_init(void);
 void aobj_pageout_exit(void);
 void aobj_pageout_destroy(void);
+#if IS_ENABLED(CONFIG_KUNIT)
+struct notifier_block;
+int aobj_oom_notify(struct notifier_block *nb, unsigned long unused, void *parm);
+#endif
 
 /* aobj_object.c */
 

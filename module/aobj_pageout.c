@@ -43,12 +43,15 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
 #include <linux/fs.h>
 #include <linux/list_lru.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/notifier.h>
+#include <linux/oom.h>
 #include <linux/pagemap.h>
 #include <linux/jiffies.h>
 #include <linux/sched.h>
@@ -140,17 +143,23 @@ bool aobj_resident_room(unsigned long n)
  * after this write is seen by no dirty bit, so its swap copy can never be
  * trusted to replace it.
  *
- * => obj must be locked.  It is unlocked during the I/O, except in memory
- *    reclaim (PF_MEMALLOC): reclaim only trylocks objects, since the task
- *    it reclaims for may hold this one's lock.  The folios are locked; they
- *    are unlocked (or released) on return.
+ * => obj must be locked.  It is unlocked during the I/O, so that faults on
+ *    its other pages, and other pageouts of it (kswapd's, other tasks'
+ *    reclaim, the OOM notifier's), go on meanwhile: the written pages are
+ *    locked and unmapped, nobody can use them.  In memory reclaim too:
+ *    taking the lock again there cannot deadlock, since every obj->lock
+ *    section is a NOIO scope (aobj_lock()), so no holder of an object lock
+ *    ever runs aobj's shrinker, and pageout from anywhere else holds none.
+ *    (Holding the lock over a reclaim write made every other pageout's
+ *    trylock of the object fail meanwhile: with one large object, a task
+ *    in reclaim or the OOM notifier freed nothing.)  The folios are
+ *    locked; they are unlocked (or released) on return.
  * Return: pages written; *@errp (if not NULL) is set to the error that
  * kept some page from being written (-ENOSPC, -EIO or -ENOMEM), else 0.
  */
 static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 			    pgoff_t *idx, int n, bool keep, int *errp)
 {
-	bool unlock = !(current->flags & PF_MEMALLOC);
 	int i, done = 0, written = 0, err = 0;
 
 	lockdep_assert_held(&obj->lock);
@@ -165,12 +174,10 @@ static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 		for (i = done; i < done + nr; i++)
 			if (!folio_maybe_dma_pinned(folios[i]))
 				folio_clear_dirty(folios[i]);
-		if (unlock)
-			aobj_unlock(obj);
+		aobj_unlock(obj);
 		err = aobj_swap_write(folios + done, slot, nr);
 		trace_aobj_pageout(obj, idx[done], slot, nr, err);
-		if (unlock)
-			aobj_lock(obj);
+		aobj_lock(obj);
 		if (err) {
 			aobj_count(io_errors);
 			aobj_swap_markbad(slot, nr);
@@ -922,6 +929,52 @@ static unsigned long aobj_shrink_scan(struct shrinker *s,
 	return freed ? freed : SHRINK_STOP;
 }
 
+/* What one call of the OOM notifier pages out at most (8 MiB). */
+#define AOBJ_OOM_FREE		2048
+
+/*
+ * aobj_oom_notify: the global OOM killer is about to choose a victim.
+ * aobj pages are neither file nor anon to the page allocator, so it does
+ * not count them as reclaimable when it decides that reclaim has failed
+ * (should_reclaim_retry() in mm/page_alloc.c), however many of them could
+ * still go to swap; the shrinker's pages are progress, but a task that
+ * finds memory below the min watermark after its reclaim comes here all
+ * the same.  So, as virtio_balloon gives its pages back here, pageout
+ * frees up to AOBJ_OOM_FREE aobj pages first: out_of_memory() kills no
+ * one when a notifier freed anything, and the allocation is tried again.
+ * Once nothing of aobj's can go, the OOM killer goes on as before.  Not in
+ * a NOIO scope (an object lock may be held there: aobj_lock()), and not
+ * for a memory cgroup's OOM (the kernel calls no notifier for it; aobj's
+ * memcg-aware shrinker and aobj_alloc_page() see to cgroups).
+ * => oom_lock held by the caller; nothing of aobj's locked; sleeps.
+ */
+VISIBLE_IF_KUNIT
+int aobj_oom_notify(struct notifier_block *nb, unsigned long unused, void *parm)
+{
+	unsigned long *freed = parm, n;
+
+	if (!(current_gfp_context(GFP_KERNEL) & __GFP_IO) ||
+	    !aobj_swap_available() || aobj_lru_empty())
+		return NOTIFY_DONE;
+	/*
+	 * As the worker: enough looks to go round both lists twice, so that
+	 * pages referenced since their last look (second chance) go too.
+	 */
+	n = aobj_pageout_scan(2 * aobj_resident() + AOBJ_PAGEOUT_CLUSTER,
+			      AOBJ_OOM_FREE, NULL);
+	if (n) {
+		*freed += n;
+		pr_info_ratelimited("out of memory: %lu aobj pages paged out instead of an OOM kill\n",
+				    n);
+	}
+	return NOTIFY_OK;
+}
+EXPORT_SYMBOL_IF_KUNIT(aobj_oom_notify);
+
+static struct notifier_block aobj_oom_nb = {
+	.notifier_call = aobj_oom_notify,
+};
+
 int aobj_pageout_init(void)
 {
 	int err = -ENOMEM;
@@ -936,21 +989,26 @@ int aobj_pageout_init(void)
 	aobj_shrinker->count_objects = aobj_shrink_count;
 	aobj_shrinker->scan_objects = aobj_shrink_scan;
 	aobj_shrinker->seeks = DEFAULT_SEEKS;
+	err = register_oom_notifier(&aobj_oom_nb);
+	if (err)
+		goto err_lru;
 	shrinker_register(aobj_shrinker);
 	kernel_param_lock(THIS_MODULE);
 	aobj_pageout_live = true;
 	kernel_param_unlock(THIS_MODULE);
 	return 0;
 
+err_lru:
+	list_lru_destroy(&aobj_memcg_lru);
 err_shrinker:
 	shrinker_free(aobj_shrinker);
 	return err;
 }
 
 /*
- * aobj_pageout_exit: stop pageout for good.  Once the shrinker is gone,
- * nothing but a write of max_resident_mb could queue the worker again, and
- * that is shut out first.
+ * aobj_pageout_exit: stop pageout for good.  Once the shrinker and the OOM
+ * notifier are gone, nothing but a write of max_resident_mb could queue
+ * the worker again, and that is shut out first.
  * => nothing locked; sleeps.
  */
 void aobj_pageout_exit(void)
@@ -958,6 +1016,7 @@ void aobj_pageout_exit(void)
 	kernel_param_lock(THIS_MODULE);
 	aobj_pageout_live = false;
 	kernel_param_unlock(THIS_MODULE);
+	unregister_oom_notifier(&aobj_oom_nb);
 	shrinker_free(aobj_shrinker);
 	cancel_work_sync(&aobj_pageout_work);
 }

@@ -8,9 +8,10 @@
  * shrinker) and the writer's own pageout.  Nobody may be OOM-killed,
  * stress-ng must end cleanly, and every page must read back intact.
  *
- * Not in make check: it fails in about half the runs on the stock kernel
- * (stress-ng OOM-killed), see issue 10.  Build it with the flags of
- * TOOLS_CFLAGS and -I tools/tests, and run it in `make vm`.
+ * The kernel does not count aobj pages as reclaimable when it decides that
+ * reclaim has failed, so before aobj's OOM notifier stress-ng was
+ * OOM-killed in 2 of 6 stock runs.  The notifier's pageouts are counted
+ * from the kernel log ("instead of an OOM kill").
  *
  * Needs stress-ng in PATH and two free disks in $AOBJ_DISKS (the test
  * VM).  Exit 0/1/77.
@@ -53,7 +54,8 @@ int main(void)
 	char *map;
 	pid_t r;
 
-	sw_init("pressure_vm", 290);
+	/* Within its 480 s in check.sh: about 330 s on the debug kernel. */
+	sw_init("pressure_vm", 460);
 	if (t_pagesize != 4096)
 		t_skip("page size %ld", t_pagesize);
 	if (system("command -v stress-ng >/dev/null 2>&1"))
@@ -110,6 +112,10 @@ int main(void)
 	       rounds);
 	t_check(t_gstat("pageouts") - po0 > 0, "aobj pages went to swap");
 	T_EQ(vmstat_oom() - oom0, 0, "no OOM kill");
+	fflush(stdout);
+	if (system("printf '#   OOM notifier pageouts in the kernel log: '; "
+		   "dmesg | grep -c 'instead of an OOM kill'") < 0)
+		t_diag("dmesg: %s", strerror(errno));
 	munmap(map, size);
 	close(fd);
 	return sw_done();
