@@ -119,10 +119,8 @@ int aobj_put(struct aobj *obj, pgoff_t start, pgoff_t end, unsigned int flags);
  * reclaim that could need it: the locked section is a NOIO scope, in which
  * reclaim neither does I/O nor calls aobj's shrinker (which needs
  * __GFP_IO), and lockdep sees no obj->lock -> fs_reclaim dependency.
- * Reclaim trylocks an object to start a pageout, and takes the lock
- * again after the write, which the NOIO scope makes safe (no holder of an
- * object lock is ever in aobj's shrinker).  Object locks never nest: the
- * saved state lives in the object.
+ * Reclaim itself only ever trylocks an object.  Object locks never nest:
+ * the saved state lives in the object.
  */
 static inline void aobj_lock(struct aobj *obj)
 {

@@ -687,9 +687,11 @@ void aobj_object_exit(void)
 
 	drain_workqueue(aobj_wq);
 	aobj_read_stats(&st);
-	WARN(st.objects || st.resident || st.swpgonly,
-	     "aobj: %ld objects, %ld resident and %ld swapped pages left at unload\n",
-	     st.objects, st.resident, st.swpgonly);
+	WARN(st.objects || st.resident || st.swpgonly ||
+	     atomic_long_read(&aobj_counters.resident_noswap),
+	     "aobj: %ld objects, %ld resident (%ld NOSWAP) and %ld swapped pages left at unload\n",
+	     st.objects, st.resident,
+	     atomic_long_read(&aobj_counters.resident_noswap), st.swpgonly);
 	destroy_workqueue(aobj_wq);
 	kern_unmount(aobj_mnt);
 }

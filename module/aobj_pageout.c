@@ -143,23 +143,18 @@ bool aobj_resident_room(unsigned long n)
  * after this write is seen by no dirty bit, so its swap copy can never be
  * trusted to replace it.
  *
- * => obj must be locked.  It is unlocked during the I/O, so that faults on
- *    its other pages, and other pageouts of it (kswapd's, other tasks'
- *    reclaim, the OOM notifier's), go on meanwhile: the written pages are
- *    locked and unmapped, nobody can use them.  In memory reclaim too:
- *    taking the lock again there cannot deadlock, since every obj->lock
- *    section is a NOIO scope (aobj_lock()), so no holder of an object lock
- *    ever runs aobj's shrinker, and pageout from anywhere else holds none.
- *    (Holding the lock over a reclaim write made every other pageout's
- *    trylock of the object fail meanwhile: with one large object, a task
- *    in reclaim or the OOM notifier freed nothing.)  The folios are
- *    locked; they are unlocked (or released) on return.
+ * => obj must be locked.  It is unlocked during the I/O, except in memory
+ *    reclaim (PF_MEMALLOC): reclaim only trylocks objects.  A holder of an
+ *    object lock can be waiting for memory (a NOIO allocation, which no
+ *    OOM kill helps), and kswapd must not sleep behind it.  The folios
+ *    are locked; they are unlocked (or released) on return.
  * Return: pages written; *@errp (if not NULL) is set to the error that
  * kept some page from being written (-ENOSPC, -EIO or -ENOMEM), else 0.
  */
 static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 			    pgoff_t *idx, int n, bool keep, int *errp)
 {
+	bool unlock = !(current->flags & PF_MEMALLOC);
 	int i, done = 0, written = 0, err = 0;
 
 	lockdep_assert_held(&obj->lock);
@@ -174,10 +169,12 @@ static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 		for (i = done; i < done + nr; i++)
 			if (!folio_maybe_dma_pinned(folios[i]))
 				folio_clear_dirty(folios[i]);
-		aobj_unlock(obj);
+		if (unlock)
+			aobj_unlock(obj);
 		err = aobj_swap_write(folios + done, slot, nr);
 		trace_aobj_pageout(obj, idx[done], slot, nr, err);
-		aobj_lock(obj);
+		if (unlock)
+			aobj_lock(obj);
 		if (err) {
 			aobj_count(io_errors);
 			aobj_swap_markbad(slot, nr);
@@ -929,44 +926,104 @@ static unsigned long aobj_shrink_scan(struct shrinker *s,
 	return freed ? freed : SHRINK_STOP;
 }
 
-/* What one call of the OOM notifier pages out at most (8 MiB). */
+/* What the OOM notifier asks the OOM worker for (8 MiB). */
 #define AOBJ_OOM_FREE		2048
+/* How long the notifier waits for it, under oom_lock. */
+#define AOBJ_OOM_WAIT		HZ
+/* How long the worker goes on while every page it looks at is busy. */
+#define AOBJ_OOM_WORK_TIME	(5 * HZ)
+/* After a kill it prevented, the next OOM within this long kills. */
+#define AOBJ_OOM_INTERVAL	HZ
+
+static struct work_struct aobj_oom_work;
+static DECLARE_COMPLETION(aobj_oom_done);
+static atomic_long_t aobj_oom_freed;
+static unsigned long aobj_oom_last;	/* jiffies of the last kill prevented */
+static bool aobj_oom_prevented;
+
+/*
+ * aobj_oom_worker: page out AOBJ_OOM_FREE aobj pages for the OOM notifier,
+ * counting them in aobj_oom_freed as they go.  Pages and objects that are
+ * busy now (their lock held, I/O on them) are only skipped, so it looks
+ * again, a short while apart, for up to AOBJ_OOM_WORK_TIME.
+ * => nothing locked; sleeps (aobj_wq, WQ_MEM_RECLAIM).
+ */
+static void aobj_oom_worker(struct work_struct *work)
+{
+	unsigned long deadline = jiffies + AOBJ_OOM_WORK_TIME, freed = 0, n;
+
+	while (freed < AOBJ_OOM_FREE && aobj_swap_available() &&
+	       !aobj_lru_empty()) {
+		/* As the limit's worker: enough looks to go round both lists twice. */
+		n = aobj_pageout_scan(min(2 * aobj_resident() + AOBJ_PAGEOUT_CLUSTER,
+					  4UL * AOBJ_OOM_FREE),
+				      AOBJ_OOM_FREE - freed, NULL);
+		freed += n;
+		atomic_long_add(n, &aobj_oom_freed);
+		if (time_after(jiffies, deadline))
+			break;
+		if (!n)
+			schedule_timeout_uninterruptible(msecs_to_jiffies(10));
+	}
+	complete(&aobj_oom_done);
+}
 
 /*
  * aobj_oom_notify: the global OOM killer is about to choose a victim.
  * aobj pages are neither file nor anon to the page allocator, so it does
  * not count them as reclaimable when it decides that reclaim has failed
  * (should_reclaim_retry() in mm/page_alloc.c), however many of them could
- * still go to swap; the shrinker's pages are progress, but a task that
+ * still go to swap: the shrinker's pages are progress, but a task that
  * finds memory below the min watermark after its reclaim comes here all
- * the same.  So, as virtio_balloon gives its pages back here, pageout
- * frees up to AOBJ_OOM_FREE aobj pages first: out_of_memory() kills no
- * one when a notifier freed anything, and the allocation is tried again.
- * Once nothing of aobj's can go, the OOM killer goes on as before.  Not in
- * a NOIO scope (an object lock may be held there: aobj_lock()), and not
- * for a memory cgroup's OOM (the kernel calls no notifier for it; aobj's
- * memcg-aware shrinker and aobj_alloc_page() see to cgroups).
- * => oom_lock held by the caller; nothing of aobj's locked; sleeps.
+ * the same.  So, as virtio_balloon gives its pages back here, aobj pages
+ * are paged out first: when a notifier freed anything, out_of_memory()
+ * kills no one and the allocation is tried again.
+ *
+ * The pageout is the OOM worker's, on aobj_wq; the notifier only waits for
+ * it, at most AOBJ_OOM_WAIT, and reports what it freed by then.  The task
+ * here may be anywhere an allocation can fail: inside ->submit_bio (where
+ * its own bios would only be queued), holding filesystem locks a write to
+ * aobj's swap device could need (a loop device), or under oom_lock with a
+ * fault that holds an object lock waiting for oom_lock (object locks are
+ * taken again after a write).  Waiting a bounded time is safe in all of
+ * them; doing the I/O here was not.  Once nothing of aobj's can go, or
+ * within AOBJ_OOM_INTERVAL of a kill it prevented (the same allocation
+ * failing again: a node- or cpuset-bound OOM that aobj pages elsewhere do
+ * not help, or a thrashing working set), the OOM killer goes on as before.
+ * Not for a memory cgroup's OOM: the kernel calls no notifier for it, and
+ * aobj's memcg-aware shrinker and aobj_alloc_page() see to cgroups.
+ * => oom_lock held by the caller (one call at a time); sleeps.
  */
 VISIBLE_IF_KUNIT
 int aobj_oom_notify(struct notifier_block *nb, unsigned long unused, void *parm)
 {
 	unsigned long *freed = parm, n;
 
-	if (!(current_gfp_context(GFP_KERNEL) & __GFP_IO) ||
-	    !aobj_swap_available() || aobj_lru_empty())
+	if (!aobj_swap_available() || aobj_lru_empty())
 		return NOTIFY_DONE;
-	/*
-	 * As the worker: enough looks to go round both lists twice, so that
-	 * pages referenced since their last look (second chance) go too.
-	 */
-	n = aobj_pageout_scan(2 * aobj_resident() + AOBJ_PAGEOUT_CLUSTER,
-			      AOBJ_OOM_FREE, NULL);
-	if (n) {
-		*freed += n;
-		pr_info_ratelimited("out of memory: %lu aobj pages paged out instead of an OOM kill\n",
-				    n);
+	if (aobj_oom_prevented &&
+	    time_before(jiffies, aobj_oom_last + AOBJ_OOM_INTERVAL)) {
+		pr_info_ratelimited("out of memory again within a second of the last aobj pageout for it: not deferring the OOM killer\n");
+		return NOTIFY_DONE;
 	}
+	/* A worker from an earlier call that stopped waiting may still run. */
+	if (!work_busy(&aobj_oom_work)) {
+		reinit_completion(&aobj_oom_done);
+		atomic_long_set(&aobj_oom_freed, 0);
+		queue_work(aobj_wq, &aobj_oom_work);
+	}
+	wait_for_completion_timeout(&aobj_oom_done, AOBJ_OOM_WAIT);
+	n = atomic_long_xchg(&aobj_oom_freed, 0);
+	aobj_oom_prevented = n;
+	if (!n) {
+		pr_info_ratelimited("out of memory: no aobj page could be paged out (%lu resident)\n",
+				    aobj_resident());
+		return NOTIFY_OK;
+	}
+	aobj_oom_last = jiffies;
+	*freed += n;
+	pr_info_ratelimited("out of memory: %lu aobj pages paged out instead of an OOM kill\n",
+			    n);
 	return NOTIFY_OK;
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_oom_notify);
@@ -980,6 +1037,7 @@ int aobj_pageout_init(void)
 	int err = -ENOMEM;
 
 	INIT_WORK(&aobj_pageout_work, aobj_pageout_worker);
+	INIT_WORK(&aobj_oom_work, aobj_oom_worker);
 	aobj_shrinker = shrinker_alloc(SHRINKER_MEMCG_AWARE, "aobj");
 	if (!aobj_shrinker)
 		return -ENOMEM;
@@ -1018,6 +1076,7 @@ void aobj_pageout_exit(void)
 	kernel_param_unlock(THIS_MODULE);
 	unregister_oom_notifier(&aobj_oom_nb);
 	shrinker_free(aobj_shrinker);
+	cancel_work_sync(&aobj_oom_work);
 	cancel_work_sync(&aobj_pageout_work);
 }
 

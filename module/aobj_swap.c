@@ -123,7 +123,7 @@ static struct workqueue_struct *aobj_swap_wq;
 /* Module exit has begun: no dead-device work any more.  aobj_swap_lock. */
 static bool aobj_swap_exiting;
 /* Takes a dead device's slots out of every object; see aobj_swap_init(). */
-static void (*aobj_swap_reap)(int start, int end, u64 *lost);
+static void (*aobj_swap_reap)(int start, int end, u64 *lost) __ro_after_init;
 
 /**
  * aobj_swap_init - tell the swap layer who reaps a dead device's slots
