@@ -42,6 +42,8 @@ void aobj_pageout_destroy(void);
 #if IS_ENABLED(CONFIG_KUNIT)
 struct notifier_block;
 int aobj_oom_notify(struct notifier_block *nb, unsigned long unused, void *parm);
+void aobj_oom_flush(void);
+void aobj_oom_reset(void);
 #endif
 
 /* aobj_object.c */

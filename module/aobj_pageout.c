@@ -74,6 +74,7 @@
 #define AOBJ_PAGEOUT_LOOKAHEAD	(4 * AOBJ_PAGEOUT_CLUSTER)
 
 static struct work_struct aobj_pageout_work;
+static struct work_struct aobj_oom_work;
 static DECLARE_WAIT_QUEUE_HEAD(aobj_pageout_wait);
 /* Completed worker passes, and what the last one freed. */
 static unsigned long aobj_pageout_gen;
@@ -134,6 +135,12 @@ bool aobj_resident_room(unsigned long n)
 	return !limit || aobj_resident() + n < limit - limit / 32;
 }
 
+/* Is this the OOM worker (aobj_oom_worker())? */
+static bool aobj_in_oom_worker(void)
+{
+	return current_work() == &aobj_oom_work;
+}
+
 /*
  * aobj_write_pages: write @n locked, unmapped pages to fresh slots, record
  * the slots, and release the old ones.  Unless @keep, the written pages
@@ -144,9 +151,10 @@ bool aobj_resident_room(unsigned long n)
  * trusted to replace it.
  *
  * => obj must be locked.  It is unlocked during the I/O, except in memory
- *    reclaim (PF_MEMALLOC): reclaim only trylocks objects.  A holder of an
- *    object lock can be waiting for memory (a NOIO allocation, which no
- *    OOM kill helps), and kswapd must not sleep behind it.  The folios
+ *    reclaim (PF_MEMALLOC) and in the OOM worker, which only trylock
+ *    objects: a holder of an object lock can be waiting for memory (a NOIO
+ *    allocation, which no OOM kill helps), and they must not sleep behind
+ *    it.  The folios
  *    are locked; they are unlocked (or released) on return.
  * Return: pages written; *@errp (if not NULL) is set to the error that
  * kept some page from being written (-ENOSPC, -EIO or -ENOMEM), else 0.
@@ -154,7 +162,7 @@ bool aobj_resident_room(unsigned long n)
 static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 			    pgoff_t *idx, int n, bool keep, int *errp)
 {
-	bool unlock = !(current->flags & PF_MEMALLOC);
+	bool unlock = !(current->flags & PF_MEMALLOC) && !aobj_in_oom_worker();
 	int i, done = 0, written = 0, err = 0;
 
 	lockdep_assert_held(&obj->lock);
@@ -928,44 +936,66 @@ static unsigned long aobj_shrink_scan(struct shrinker *s,
 
 /* What the OOM notifier asks the OOM worker for (8 MiB). */
 #define AOBJ_OOM_FREE		2048
-/* How long the notifier waits for it, under oom_lock. */
+/* How long the notifier waits for the first pages, under oom_lock. */
 #define AOBJ_OOM_WAIT		HZ
 /* How long the worker goes on while every page it looks at is busy. */
-#define AOBJ_OOM_WORK_TIME	(5 * HZ)
-/* After a kill it prevented, the next OOM within this long kills. */
+#define AOBJ_OOM_WORK_TIME	(2 * HZ)
+/* OOM kills it may defer within one AOBJ_OOM_INTERVAL: past them, it kills. */
 #define AOBJ_OOM_INTERVAL	HZ
+#define AOBJ_OOM_MAX_DEFERRED	4
 
-static struct work_struct aobj_oom_work;
-static DECLARE_COMPLETION(aobj_oom_done);
-static atomic_long_t aobj_oom_freed;
-static unsigned long aobj_oom_last;	/* jiffies of the last kill prevented */
-static bool aobj_oom_prevented;
+static DECLARE_WAIT_QUEUE_HEAD(aobj_oom_wait);
+static DEFINE_MUTEX(aobj_oom_lock);	/* the notifier's state (oom_lock, in effect) */
+static bool aobj_oom_running;		/* worker queued or running: aobj_oom_wait.lock */
+static atomic_long_t aobj_oom_freed;	/* what it freed since it was queued */
+static unsigned long aobj_oom_window;	/* aobj_oom_lock: the interval's start */
+static unsigned int aobj_oom_deferred;	/* aobj_oom_lock: kills deferred in it */
 
 /*
  * aobj_oom_worker: page out AOBJ_OOM_FREE aobj pages for the OOM notifier,
- * counting them in aobj_oom_freed as they go.  Pages and objects that are
- * busy now (their lock held, I/O on them) are only skipped, so it looks
- * again, a short while apart, for up to AOBJ_OOM_WORK_TIME.
+ * a cluster at a time, adding each to aobj_oom_freed and waking the
+ * notifier.  Pages and objects that are busy now (their lock held, I/O on
+ * them) are only skipped, so it looks again, a short while apart, for up
+ * to AOBJ_OOM_WORK_TIME.  Like reclaim, it only trylocks objects and keeps
+ * one locked over its write (aobj_write_pages()): it must not sleep behind
+ * an object lock whose holder waits for memory.
  * => nothing locked; sleeps (aobj_wq, WQ_MEM_RECLAIM).
  */
 static void aobj_oom_worker(struct work_struct *work)
 {
 	unsigned long deadline = jiffies + AOBJ_OOM_WORK_TIME, freed = 0, n;
+	unsigned long looks = 0;
 
 	while (freed < AOBJ_OOM_FREE && aobj_swap_available() &&
-	       !aobj_lru_empty()) {
-		/* As the limit's worker: enough looks to go round both lists twice. */
-		n = aobj_pageout_scan(min(2 * aobj_resident() + AOBJ_PAGEOUT_CLUSTER,
-					  4UL * AOBJ_OOM_FREE),
-				      AOBJ_OOM_FREE - freed, NULL);
-		freed += n;
-		atomic_long_add(n, &aobj_oom_freed);
-		if (time_after(jiffies, deadline))
-			break;
-		if (!n)
+	       !aobj_lru_empty() && time_before(jiffies, deadline)) {
+		n = aobj_pageout_scan(AOBJ_PAGEOUT_LOOKAHEAD, AOBJ_PAGEOUT_CLUSTER,
+				      NULL);
+		looks += AOBJ_PAGEOUT_LOOKAHEAD;
+		if (n) {
+			freed += n;
+			atomic_long_add(n, &aobj_oom_freed);
+			wake_up_all(&aobj_oom_wait);
+		} else if (looks > 2 * aobj_resident() + AOBJ_PAGEOUT_CLUSTER) {
+			/* Round both lists twice: everything is busy now. */
 			schedule_timeout_uninterruptible(msecs_to_jiffies(10));
+			looks = 0;
+		}
 	}
-	complete(&aobj_oom_done);
+	spin_lock(&aobj_oom_wait.lock);
+	aobj_oom_running = false;
+	spin_unlock(&aobj_oom_wait.lock);
+	wake_up_all(&aobj_oom_wait);
+}
+
+/* Has the worker freed something, or stopped?  => aobj_oom_lock held. */
+static bool aobj_oom_progress(void)
+{
+	bool running;
+
+	spin_lock(&aobj_oom_wait.lock);
+	running = aobj_oom_running;
+	spin_unlock(&aobj_oom_wait.lock);
+	return atomic_long_read(&aobj_oom_freed) || !running;
 }
 
 /*
@@ -979,54 +1009,93 @@ static void aobj_oom_worker(struct work_struct *work)
  * are paged out first: when a notifier freed anything, out_of_memory()
  * kills no one and the allocation is tried again.
  *
- * The pageout is the OOM worker's, on aobj_wq; the notifier only waits for
- * it, at most AOBJ_OOM_WAIT, and reports what it freed by then.  The task
- * here may be anywhere an allocation can fail: inside ->submit_bio (where
- * its own bios would only be queued), holding filesystem locks a write to
- * aobj's swap device could need (a loop device), or under oom_lock with a
- * fault that holds an object lock waiting for oom_lock (object locks are
- * taken again after a write).  Waiting a bounded time is safe in all of
- * them; doing the I/O here was not.  Once nothing of aobj's can go, or
- * within AOBJ_OOM_INTERVAL of a kill it prevented (the same allocation
- * failing again: a node- or cpuset-bound OOM that aobj pages elsewhere do
- * not help, or a thrashing working set), the OOM killer goes on as before.
+ * The pageout is the OOM worker's, on aobj_wq; the notifier waits until it
+ * freed its first pages (or stopped), at most AOBJ_OOM_WAIT, and reports
+ * what it freed by then.  The task here may be anywhere an allocation can
+ * fail: inside ->submit_bio (where its own bios would only be queued), or
+ * holding filesystem locks a write to aobj's swap device could need (a
+ * loop device).  Waiting a bounded time is safe there; doing the I/O here
+ * was not.  Without __GFP_FS in its context (a NOFS or NOIO scope, an
+ * object lock held, the OOM worker itself) the kernel kills no one
+ * anyway: the worker is only started, and no kill is counted as deferred.
+ * Once nothing of aobj's can go, or after AOBJ_OOM_MAX_DEFERRED kills
+ * deferred within AOBJ_OOM_INTERVAL (allocations failing again and again:
+ * a node- or cpuset-bound OOM that aobj pages elsewhere do not help, or a
+ * thrashing working set), the OOM killer goes on as before.
  * Not for a memory cgroup's OOM: the kernel calls no notifier for it, and
  * aobj's memcg-aware shrinker and aobj_alloc_page() see to cgroups.
- * => oom_lock held by the caller (one call at a time); sleeps.
+ * => oom_lock held by the caller; sleeps.
  */
 VISIBLE_IF_KUNIT
 int aobj_oom_notify(struct notifier_block *nb, unsigned long unused, void *parm)
 {
 	unsigned long *freed = parm, n;
+	bool start;
 
-	if (!aobj_swap_available() || aobj_lru_empty())
+	if (aobj_in_oom_worker() || !aobj_swap_available() || aobj_lru_empty())
 		return NOTIFY_DONE;
-	if (aobj_oom_prevented &&
-	    time_before(jiffies, aobj_oom_last + AOBJ_OOM_INTERVAL)) {
-		pr_info_ratelimited("out of memory again within a second of the last aobj pageout for it: not deferring the OOM killer\n");
-		return NOTIFY_DONE;
-	}
-	/* A worker from an earlier call that stopped waiting may still run. */
-	if (!work_busy(&aobj_oom_work)) {
-		reinit_completion(&aobj_oom_done);
+	mutex_lock(&aobj_oom_lock);
+	spin_lock(&aobj_oom_wait.lock);
+	start = !aobj_oom_running;
+	if (start) {
+		aobj_oom_running = true;
 		atomic_long_set(&aobj_oom_freed, 0);
-		queue_work(aobj_wq, &aobj_oom_work);
 	}
-	wait_for_completion_timeout(&aobj_oom_done, AOBJ_OOM_WAIT);
+	spin_unlock(&aobj_oom_wait.lock);
+	if (start)
+		queue_work(aobj_wq, &aobj_oom_work);
+	if (!(current_gfp_context(GFP_KERNEL) & __GFP_FS)) {
+		mutex_unlock(&aobj_oom_lock);
+		return NOTIFY_DONE;
+	}
+
+	if (!time_in_range(jiffies, aobj_oom_window,
+			   aobj_oom_window + AOBJ_OOM_INTERVAL)) {
+		aobj_oom_window = jiffies;
+		aobj_oom_deferred = 0;
+	}
+	if (aobj_oom_deferred >= AOBJ_OOM_MAX_DEFERRED) {
+		mutex_unlock(&aobj_oom_lock);
+		pr_info_ratelimited("out of memory: %u OOM kills deferred within a second already, not one more\n",
+				    AOBJ_OOM_MAX_DEFERRED);
+		return NOTIFY_DONE;
+	}
+	wait_event_timeout(aobj_oom_wait, aobj_oom_progress(), AOBJ_OOM_WAIT);
 	n = atomic_long_xchg(&aobj_oom_freed, 0);
-	aobj_oom_prevented = n;
+	if (n)
+		aobj_oom_deferred++;
+	mutex_unlock(&aobj_oom_lock);
 	if (!n) {
 		pr_info_ratelimited("out of memory: no aobj page could be paged out (%lu resident)\n",
 				    aobj_resident());
 		return NOTIFY_OK;
 	}
-	aobj_oom_last = jiffies;
 	*freed += n;
 	pr_info_ratelimited("out of memory: %lu aobj pages paged out instead of an OOM kill\n",
 			    n);
 	return NOTIFY_OK;
 }
 EXPORT_SYMBOL_IF_KUNIT(aobj_oom_notify);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* For tests: wait for the OOM worker to finish. */
+void aobj_oom_flush(void)
+{
+	flush_work(&aobj_oom_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(aobj_oom_flush);
+
+/* For tests: aobj_oom_flush(), and a fresh deferral interval. */
+void aobj_oom_reset(void)
+{
+	aobj_oom_flush();
+	mutex_lock(&aobj_oom_lock);
+	aobj_oom_window = jiffies;
+	aobj_oom_deferred = 0;
+	mutex_unlock(&aobj_oom_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(aobj_oom_reset);
+#endif
 
 static struct notifier_block aobj_oom_nb = {
 	.notifier_call = aobj_oom_notify,
@@ -1038,6 +1107,7 @@ int aobj_pageout_init(void)
 
 	INIT_WORK(&aobj_pageout_work, aobj_pageout_worker);
 	INIT_WORK(&aobj_oom_work, aobj_oom_worker);
+	aobj_oom_window = jiffies;
 	aobj_shrinker = shrinker_alloc(SHRINKER_MEMCG_AWARE, "aobj");
 	if (!aobj_shrinker)
 		return -ENOMEM;
