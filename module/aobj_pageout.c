@@ -151,10 +151,9 @@ static bool aobj_in_oom_worker(void)
  * trusted to replace it.
  *
  * => obj must be locked.  It is unlocked during the I/O, except in memory
- *    reclaim (PF_MEMALLOC) and in the OOM worker, which only trylock
- *    objects: a holder of an object lock can be waiting for memory (a NOIO
- *    allocation, which no OOM kill helps), and they must not sleep behind
- *    it.  The folios
+ *    reclaim (PF_MEMALLOC): reclaim only trylocks objects.  A holder of an
+ *    object lock can be waiting for memory (a NOIO allocation, which no
+ *    OOM kill helps), and kswapd must not sleep behind it.  The folios
  *    are locked; they are unlocked (or released) on return.
  * Return: pages written; *@errp (if not NULL) is set to the error that
  * kept some page from being written (-ENOSPC, -EIO or -ENOMEM), else 0.
@@ -162,7 +161,7 @@ static bool aobj_in_oom_worker(void)
 static int aobj_write_pages(struct aobj *obj, struct folio **folios,
 			    pgoff_t *idx, int n, bool keep, int *errp)
 {
-	bool unlock = !(current->flags & PF_MEMALLOC) && !aobj_in_oom_worker();
+	bool unlock = !(current->flags & PF_MEMALLOC);
 	int i, done = 0, written = 0, err = 0;
 
 	lockdep_assert_held(&obj->lock);
@@ -461,7 +460,15 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index)
 	pgoff_t idx[AOBJ_PAGEOUT_CLUSTER];
 	int i, j, n = 0, nr, freed = 0;
 
-	if (!aobj_trylock(obj))
+	/*
+	 * The OOM worker waits for the lock: a reclaimer keeps it over its
+	 * write, and back-to-back reclaim writes of one large object would
+	 * make every trylock fail.  Nothing else is held here, and the OOM
+	 * notifier waits for the worker a bounded time.
+	 */
+	if (aobj_in_oom_worker())
+		aobj_lock(obj);
+	else if (!aobj_trylock(obj))
 		return 0;
 
 	nr = aobj_pageout_gather(obj, index, run, by_index);
@@ -956,9 +963,11 @@ static unsigned int aobj_oom_deferred;	/* aobj_oom_lock: kills deferred in it */
  * a cluster at a time, adding each to aobj_oom_freed and waking the
  * notifier.  Pages and objects that are busy now (their lock held, I/O on
  * them) are only skipped, so it looks again, a short while apart, for up
- * to AOBJ_OOM_WORK_TIME.  Like reclaim, it only trylocks objects and keeps
- * one locked over its write (aobj_write_pages()): it must not sleep behind
- * an object lock whose holder waits for memory.
+ * to AOBJ_OOM_WORK_TIME.  Unlike reclaim it waits for object locks
+ * (aobj_pageout_cluster()): a reclaimer keeps one over its write, and
+ * with one large object every trylock could fail for as long as the OOM
+ * lasts.  Should the holder be waiting for memory itself, the notifier
+ * stops waiting for the worker after AOBJ_OOM_WAIT all the same.
  * => nothing locked; sleeps (aobj_wq, WQ_MEM_RECLAIM).
  */
 static void aobj_oom_worker(struct work_struct *work)

@@ -17,15 +17,6 @@
 . /scripts/guest/lib.sh
 
 timeout=${AOBJ_TEST_TIMEOUT:-300}
-# test_timeout NAME: the timeout of one test.  pressure_vm gets 1.6 times
-# the default: on the debug kernel it writes 320 MiB and reads it back
-# twice beside stress-ng in about 330 s.
-test_timeout() {
-	case "$1" in
-	pressure_vm) echo $((timeout * 8 / 5)) ;;
-	*) echo "$timeout" ;;
-	esac
-}
 kunitfs=/sys/kernel/debug/kunit
 kmemleak=/sys/kernel/debug/kmemleak
 work=$(mktemp -d)
@@ -151,10 +142,9 @@ for t in $tests; do
 	echo "    # aobj_user: running $name"
 	echo "AOBJ: running $name" >&4
 	dir=$(mktemp -d)
-	t_timeout=$(test_timeout "$name")
 	case "$t" in
-	*.sh)	(cd "$dir" && timeout -s KILL "$t_timeout" sh "$t") >"$out" 2>&1 </dev/null ;;
-	*)	(cd "$dir" && timeout -s KILL "$t_timeout" "$t") >"$out" 2>&1 </dev/null ;;
+	*.sh)	(cd "$dir" && timeout -s KILL "$timeout" sh "$t") >"$out" 2>&1 </dev/null ;;
+	*)	(cd "$dir" && timeout -s KILL "$timeout" "$t") >"$out" 2>&1 </dev/null ;;
 	esac
 	rc=$?
 	rm -rf "$dir"
@@ -168,7 +158,7 @@ for t in $tests; do
 	case "$rc" in
 	0)	result "$name" ok "$out" ;;
 	77)	result "$name" skip "$out" "skipped by the test" ;;
-	137)	result "$name" fail "$out" "killed after ${t_timeout} s timeout" ;;
+	137)	result "$name" fail "$out" "killed after ${timeout} s timeout" ;;
 	*)	result "$name" fail "$out" "exit status $rc" ;;
 	esac
 done
