@@ -749,7 +749,9 @@ full:
  * other fault would, OOM killer included, except for a NOSWAP object,
  * whose pages are its creator's choice: that allocation fails.  Swapoff
  * gives up after AOBJ_ALLOC_TRIES tries: it stops with -ENOMEM, the
- * device in service.
+ * device in service.  A NOSWAP page is not allocated within
+ * AOBJ_MEMCG_MARGIN of its cgroup's memory.max: the cgroup's tasks keep
+ * that room for their other memory.
  *
  * => nothing locked (no object, no folio); sleeps.
  * Return: the folio, or NULL: memory short for swapoff or for a NOSWAP
@@ -763,7 +765,17 @@ struct folio *aobj_alloc_page(struct aobj *obj, gfp_t gfp, bool may_oom)
 
 	might_sleep();
 	for (tries = 0; may_oom || tries < AOBJ_ALLOC_TRIES; tries++) {
-		folio = aobj_folio_alloc(obj, gfp | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+		/*
+		 * NOSWAP pages stop AOBJ_MEMCG_MARGIN short of memory.max:
+		 * nothing can reclaim them, and a cgroup filled to the brim
+		 * would have its OOM killer called by the next page table,
+		 * anon page or core dump of one of its tasks.
+		 */
+		if ((obj->flags & AOBJ_NOSWAP) && aobj_memcg_at_max(memcg))
+			folio = NULL;
+		else
+			folio = aobj_folio_alloc(obj, gfp | __GFP_RETRY_MAYFAIL |
+						 __GFP_NOWARN);
 		if (folio || fatal_signal_pending(current))
 			return folio;
 		if (!aobj_swap_available() || aobj_lru_empty())

@@ -14,9 +14,10 @@
  *  3. memory.reclaim of 32M on a cgroup that holds only aobj pages (its
  *     task has exited) pages out at least 28 MiB.
  *  4. A NOSWAP object of 64 MiB in a 32M cgroup never takes more than the
- *     cgroup's limit: the fault past it gets SIGBUS, nobody is OOM-killed,
- *     and an object outside the cgroup (another user's) keeps faulting
- *     pages in the while.
+ *     cgroup's limit: the fault past it gets SIGBUS, and leaves the task
+ *     room for 512 KiB of anon memory and a core dump; nobody is
+ *     OOM-killed, and an object outside the cgroup (another user's) keeps
+ *     faulting pages in the while.
  *
  * Needs cgroup2 with the memory controller and one free disk in
  * $AOBJ_DISKS (the test VM).  Exit 0/1/77.
@@ -126,6 +127,7 @@ struct report {
 	unsigned long long swapped;	/* the object's, after the write */
 	unsigned long long bad_pages;	/* pages that did not read back */
 	int done;			/* pages written, in MiB */
+	int anon_after_bus;		/* KiB of anon memory used after SIGBUS */
 };
 
 static struct report *rep;
@@ -156,9 +158,35 @@ static void child_join(const char *cg, int uid)
 		t_bail("cannot become uid %d: %s", uid, strerror(errno));
 }
 
+/* Anon memory the NOSWAP writer uses after its SIGBUS (KiB). */
+#define AFTER_BUS_KB	512
+
+/*
+ * The NOSWAP writer's fault failed: the cgroup is as full as NOSWAP pages
+ * may make it.  Its tasks must still have room for ordinary memory (page
+ * tables, anon pages, a core dump), or the cgroup's OOM killer would be
+ * what ends them.  Touch AFTER_BUS_KB of anon memory, then take the
+ * SIGBUS for real (its default action dumps core: more allocations).
+ */
+static void after_bus(char *page)
+{
+	size_t len = AFTER_BUS_KB * 1024;
+	char *anon = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (anon != MAP_FAILED) {
+		memset(anon, 0x5a, len);
+		rep->anon_after_bus = AFTER_BUS_KB;
+	}
+	signal(SIGBUS, SIG_DFL);
+	*(volatile char *)page = 1;
+	t_child_exit();
+}
+
 /*
  * In a child: create an object of @mb MiB (@flags), write it page by page
- * through a mapping, then read it back if @verify.  Reports in *rep.
+ * through a mapping, then read it back if @verify.  Reports in *rep.  A
+ * NOSWAP writer's SIGBUS goes to after_bus().
  */
 static void child_write(const char *cg, int uid, unsigned int mb,
 			uint32_t flags, bool verify, uint64_t seed)
@@ -170,8 +198,6 @@ static void child_write(const char *cg, int uid, unsigned int mb,
 	int fd;
 
 	alarm(250);
-	if (flags & AOBJ_CREATE_NOSWAP)
-		signal(SIGBUS, SIG_DFL);	/* the expected end, see noswap_test() */
 	child_join(cg, uid);
 	if (t_create_raw((uint64_t)mb * MB, flags, 0666, &id))
 		t_bail("create %u MiB as uid %d: %s", mb, uid, strerror(errno));
@@ -181,6 +207,9 @@ static void child_write(const char *cg, int uid, unsigned int mb,
 	if (map == MAP_FAILED)
 		t_bail("mmap: %s", strerror(errno));
 	for (i = 0; i < npages; i++) {
+		/* A NOSWAP writer's SIGBUS is the expected end: noswap_test(). */
+		if ((flags & AOBJ_CREATE_NOSWAP) && sw_write(map + i * 4096, 0))
+			after_bus(map + i * 4096);
 		sw_fill_page(map + i * 4096, i, seed);
 		if (!(i % 256))
 			rep->done = i / 256;
@@ -297,6 +326,8 @@ static void noswap_test(void)
 	t_check(rep->done < 64, "the NOSWAP writer could not write 64 MiB in a 32M cgroup");
 	t_check(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
 		"its fault past the limit got SIGBUS");
+	T_EQ(rep->anon_after_bus, AFTER_BUS_KB,
+	     "after the SIGBUS, the cgroup's task still had room for 512 KiB of anon memory");
 	T_EQ(cg_key(cg, "memory.events", "oom_kill"), 0,
 	     "NOSWAP at memory.max: no OOM kill in the cgroup");
 	T_EQ(vmstat_oom() - oom0, 0, "NOSWAP at memory.max: no OOM kill anywhere");
