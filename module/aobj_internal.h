@@ -100,13 +100,19 @@ int aobj_walk_objects(struct aobj_walk *walk);
 struct aobj_memcg_link {
 	struct list_head node;
 	struct aobj *obj;
+	struct aobj_noswap_cg **noswap;	/* a NOSWAP object's cgroup, parents */
+	unsigned int noswap_depth;	/* ... up to below the root: entries */
 };
+
+/* Room a cgroup's reclaim makes below its limit (pages): 1/32, >= 64 pages. */
+#define AOBJ_MEMCG_MARGIN(limit)	max_t(unsigned long, (limit) / 32, 64)
 
 extern struct list_lru aobj_memcg_lru;
 
 struct folio *aobj_folio_alloc(struct aobj *obj, gfp_t gfp);
 int aobj_memcg_attach(struct aobj *obj);
 void aobj_memcg_detach(struct aobj *obj);
+bool aobj_noswap_at_limit(struct aobj *obj);
 void aobj_memcg_destroy(void);
 int aobj_object_init(void);
 void aobj_object_exit(void);

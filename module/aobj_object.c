@@ -125,6 +125,27 @@ void aobj_lru_deactivate(struct aobj *obj, struct folio *folio)
 }
 
 /*
+ * NOSWAP pages are charged like the others, but nothing can reclaim them:
+ * a cgroup filled with them up to its limit has room for nothing else of
+ * its tasks, whose next charge (a page table, an anon page, the creds of
+ * a core dump) calls the cgroup's OOM killer.  So each cgroup with NOSWAP
+ * objects in its subtree has a count of their resident pages, which
+ * aobj_noswap_at_limit() keeps AOBJ_MEMCG_MARGIN below the limit.  What
+ * else is charged there is the kernel's to reclaim when a NOSWAP page is
+ * charged; only the NOSWAP pages are counted against the margin.
+ *
+ * An entry lives while NOSWAP objects below its cgroup are attached,
+ * and those keep the cgroup (a css reference on theirs, which holds its
+ * parents): the mem_cgroup pointer is its key.
+ */
+struct aobj_noswap_cg {
+	struct list_head list;		/* on aobj_noswap_cgs */
+	struct mem_cgroup *memcg;
+	atomic_long_t pages;		/* resident NOSWAP pages of its subtree */
+	unsigned int objects;		/* aobj_noswap_mutex: NOSWAP objects below */
+};
+
+/*
  * aobj_account: adjust the resident and swap-only page counts.
  * => obj must be locked.
  */
@@ -133,8 +154,14 @@ void aobj_account(struct aobj *obj, long resident, long swpgonly)
 	lockdep_assert_held(&obj->lock);
 	obj->nr_resident += resident;
 	atomic_long_add(resident, &aobj_counters.resident);
-	if (obj->flags & AOBJ_NOSWAP)
+	if (obj->flags & AOBJ_NOSWAP) {
+		struct aobj_memcg_link *link = obj->memcg_link;
+		unsigned int i;
+
 		atomic_long_add(resident, &aobj_counters.resident_noswap);
+		for (i = 0; resident && link && i < link->noswap_depth; i++)
+			atomic_long_add(resident, &link->noswap[i]->pages);
+	}
 	atomic_long_add(swpgonly, &aobj_counters.swpgonly);
 }
 
@@ -577,6 +604,100 @@ struct folio *aobj_folio_alloc(struct aobj *obj, gfp_t gfp)
 	return folio;
 }
 
+static LIST_HEAD(aobj_noswap_cgs);
+static DEFINE_MUTEX(aobj_noswap_mutex);
+
+/* Drop @link's first @n entries.  => aobj_noswap_mutex held. */
+static void aobj_noswap_put(struct aobj_memcg_link *link, unsigned int n)
+{
+	lockdep_assert_held(&aobj_noswap_mutex);
+	while (n--) {
+		struct aobj_noswap_cg *cg = link->noswap[n];
+
+		if (!--cg->objects) {
+			WARN_ON_ONCE(atomic_long_read(&cg->pages));
+			list_del(&cg->list);
+			kfree(cg);
+		}
+	}
+}
+
+/*
+ * aobj_noswap_attach: count a new NOSWAP object's pages in its cgroup and
+ * every cgroup above it but the root (which has no limit).
+ * => nothing locked; may sleep.  Return: 0 or -ENOMEM.
+ */
+static int aobj_noswap_attach(struct aobj_memcg_link *link,
+			      struct mem_cgroup *memcg)
+{
+	struct mem_cgroup *pos;
+	unsigned int depth = 0, i;
+
+	for (pos = memcg; pos && pos->css.parent; pos = parent_mem_cgroup(pos))
+		depth++;
+	if (!depth)
+		return 0;
+	link->noswap = kcalloc(depth, sizeof(*link->noswap), GFP_KERNEL_ACCOUNT);
+	if (!link->noswap)
+		return -ENOMEM;
+
+	mutex_lock(&aobj_noswap_mutex);
+	for (i = 0, pos = memcg; i < depth; i++, pos = parent_mem_cgroup(pos)) {
+		struct aobj_noswap_cg *cg;
+
+		list_for_each_entry(cg, &aobj_noswap_cgs, list)
+			if (cg->memcg == pos)
+				goto found;
+		cg = kzalloc(sizeof(*cg), GFP_KERNEL);
+		if (!cg) {
+			aobj_noswap_put(link, i);
+			mutex_unlock(&aobj_noswap_mutex);
+			kfree(link->noswap);
+			link->noswap = NULL;
+			return -ENOMEM;
+		}
+		cg->memcg = pos;
+		list_add(&cg->list, &aobj_noswap_cgs);
+found:
+		cg->objects++;
+		link->noswap[i] = cg;
+	}
+	link->noswap_depth = depth;
+	mutex_unlock(&aobj_noswap_mutex);
+	return 0;
+}
+
+/**
+ * aobj_noswap_at_limit - may NOSWAP object @obj not take another page?
+ * @obj: a NOSWAP object
+ *
+ * It may not once the NOSWAP pages of its cgroup, or of a cgroup above
+ * it, come within AOBJ_MEMCG_MARGIN of that cgroup's memory.max or
+ * memory.high.  A removed cgroup limits nothing: its charges went to its
+ * parent, whose own limit holds.
+ *
+ * => any context.
+ */
+bool aobj_noswap_at_limit(struct aobj *obj)
+{
+	struct aobj_memcg_link *link = obj->memcg_link;
+	unsigned int i;
+
+	for (i = 0; link && i < link->noswap_depth; i++) {
+		struct aobj_noswap_cg *cg = link->noswap[i];
+		unsigned long limit;
+
+		if (!mem_cgroup_online(cg->memcg))
+			continue;
+		limit = min(READ_ONCE(cg->memcg->memory.max),
+			    READ_ONCE(cg->memcg->memory.high));
+		if (limit != PAGE_COUNTER_MAX &&
+		    atomic_long_read(&cg->pages) + 1 + AOBJ_MEMCG_MARGIN(limit) > limit)
+			return true;
+	}
+	return false;
+}
+
 /**
  * aobj_memcg_attach - charge @obj's pages to the current task's cgroup
  * @obj: a new object, not yet on the global list
@@ -617,6 +738,14 @@ int aobj_memcg_attach(struct aobj *obj)
 	}
 	INIT_LIST_HEAD(&link->node);
 	link->obj = obj;
+	link->noswap = NULL;
+	link->noswap_depth = 0;
+	if ((obj->flags & AOBJ_NOSWAP) && aobj_noswap_attach(link, obj->memcg)) {
+		kmem_cache_free(cache, link);
+		mem_cgroup_put(obj->memcg);
+		obj->memcg = NULL;
+		return -ENOMEM;
+	}
 	obj->memcg_link = link;
 	list_lru_add_obj(&aobj_memcg_lru, &link->node);
 	return 0;
@@ -630,6 +759,14 @@ int aobj_memcg_attach(struct aobj *obj)
  */
 void aobj_memcg_detach(struct aobj *obj)
 {
+	struct aobj_memcg_link *link = obj->memcg_link;
+
+	if (link->noswap_depth) {
+		mutex_lock(&aobj_noswap_mutex);
+		aobj_noswap_put(link, link->noswap_depth);
+		mutex_unlock(&aobj_noswap_mutex);
+		kfree(link->noswap);
+	}
 	list_lru_del_obj(&aobj_memcg_lru, &obj->memcg_link->node);
 	kmem_cache_free(aobj_memcg_link_cache, obj->memcg_link);
 	mem_cgroup_put(obj->memcg);

@@ -83,9 +83,6 @@ static struct shrinker *aobj_shrinker;
 
 /* How far pageout for a cgroup looks along a list for the cgroup's pages. */
 #define AOBJ_MEMCG_LOOKAHEAD	1024
-/* Room a cgroup's reclaim makes below its limit (pages): 1/32, >= 1 cluster. */
-#define AOBJ_MEMCG_MARGIN(limit)	max_t(unsigned long, (limit) / 32, \
-					      2 * AOBJ_PAGEOUT_CLUSTER)
 
 static unsigned int max_resident_mb;
 /* The worker may be queued; under kernel_param_lock(THIS_MODULE). */
@@ -140,6 +137,9 @@ static bool aobj_in_oom_worker(void)
 {
 	return current_work() == &aobj_oom_work;
 }
+
+/* The OOM worker's: wait for object locks (aobj_pageout_cluster()). */
+static bool aobj_oom_wait_locks;
 
 /*
  * aobj_write_pages: write @n locked, unmapped pages to fresh slots, record
@@ -279,13 +279,17 @@ static bool aobj_folio_in_memcg(struct folio *folio, struct mem_cgroup *memcg)
 
 /*
  * aobj_memcg_at_max: is @memcg, or a cgroup above it, within
- * AOBJ_MEMCG_MARGIN of its memory.max?  Charges there fail.
+ * AOBJ_MEMCG_MARGIN of its memory.max?  Charges there fail.  A removed
+ * cgroup is skipped: its charges went to its parent, and its own counter
+ * no longer goes down.
  */
 static bool aobj_memcg_at_max(struct mem_cgroup *memcg)
 {
 	for (; memcg; memcg = parent_mem_cgroup(memcg)) {
 		unsigned long max = READ_ONCE(memcg->memory.max);
 
+		if (!mem_cgroup_online(memcg))
+			continue;
 		if (max != PAGE_COUNTER_MAX &&
 		    page_counter_read(&memcg->memory) + AOBJ_MEMCG_MARGIN(max) > max)
 			return true;
@@ -461,12 +465,14 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index)
 	int i, j, n = 0, nr, freed = 0;
 
 	/*
-	 * The OOM worker waits for the lock: a reclaimer keeps it over its
-	 * write, and back-to-back reclaim writes of one large object would
-	 * make every trylock fail.  Nothing else is held here, and the OOM
-	 * notifier waits for the worker a bounded time.
+	 * The OOM worker waits for the lock once a scan of trylocks freed
+	 * nothing: a reclaimer keeps it over its write, and back-to-back
+	 * reclaim writes of one large object would make every trylock
+	 * fail.  Nothing else is held here, and the OOM notifier waits for
+	 * the worker a bounded time.  (Not in reclaim the worker entered.)
 	 */
-	if (aobj_in_oom_worker())
+	if (aobj_in_oom_worker() && !(current->flags & PF_MEMALLOC) &&
+	    READ_ONCE(aobj_oom_wait_locks))
 		aobj_lock(obj);
 	else if (!aobj_trylock(obj))
 		return 0;
@@ -749,9 +755,10 @@ full:
  * other fault would, OOM killer included, except for a NOSWAP object,
  * whose pages are its creator's choice: that allocation fails.  Swapoff
  * gives up after AOBJ_ALLOC_TRIES tries: it stops with -ENOMEM, the
- * device in service.  A NOSWAP page is not allocated within
- * AOBJ_MEMCG_MARGIN of its cgroup's memory.max: the cgroup's tasks keep
- * that room for their other memory.
+ * device in service.  A NOSWAP page is not allocated when it would bring
+ * the NOSWAP pages of its cgroup within AOBJ_MEMCG_MARGIN of the cgroup's
+ * limit (aobj_noswap_at_limit()): the cgroup's tasks keep that room for
+ * their other memory.
  *
  * => nothing locked (no object, no folio); sleeps.
  * Return: the folio, or NULL: memory short for swapoff or for a NOSWAP
@@ -766,12 +773,12 @@ struct folio *aobj_alloc_page(struct aobj *obj, gfp_t gfp, bool may_oom)
 	might_sleep();
 	for (tries = 0; may_oom || tries < AOBJ_ALLOC_TRIES; tries++) {
 		/*
-		 * NOSWAP pages stop AOBJ_MEMCG_MARGIN short of memory.max:
-		 * nothing can reclaim them, and a cgroup filled to the brim
-		 * would have its OOM killer called by the next page table,
-		 * anon page or core dump of one of its tasks.
+		 * NOSWAP pages stop AOBJ_MEMCG_MARGIN short of their cgroup's
+		 * limit: nothing can reclaim them, and a cgroup filled to the
+		 * brim with them would have its OOM killer called by the next
+		 * page table, anon page or core dump of one of its tasks.
 		 */
-		if ((obj->flags & AOBJ_NOSWAP) && aobj_memcg_at_max(memcg))
+		if ((obj->flags & AOBJ_NOSWAP) && aobj_noswap_at_limit(obj))
 			folio = NULL;
 		else
 			folio = aobj_folio_alloc(obj, gfp | __GFP_RETRY_MAYFAIL |
@@ -908,7 +915,8 @@ static unsigned long aobj_shrink_count(struct shrinker *s,
 /*
  * aobj_memcg_satisfied: is reclaim for @memcg done with aobj pages?  It is
  * once @memcg and every cgroup above it with a memory.max or memory.high
- * is AOBJ_MEMCG_MARGIN below it, if any has one.  The kernel does not count
+ * is AOBJ_MEMCG_MARGIN below it, if any has one (removed cgroups aside, see
+ * aobj_memcg_at_max()).  The kernel does not count
  * the pages a shrinker frees as progress of cgroup reclaim
  * (flush_reclaim_state() in mm/vmscan.c), so a cgroup at its limit would
  * otherwise go down to priority 0 and page out every aobj page it has on
@@ -923,7 +931,7 @@ static bool aobj_memcg_satisfied(struct mem_cgroup *memcg)
 		unsigned long limit = min(READ_ONCE(memcg->memory.max),
 					  READ_ONCE(memcg->memory.high));
 
-		if (limit == PAGE_COUNTER_MAX)
+		if (limit == PAGE_COUNTER_MAX || !mem_cgroup_online(memcg))
 			continue;
 		limited = true;
 		if (page_counter_read(&memcg->memory) + AOBJ_MEMCG_MARGIN(limit) > limit)
@@ -966,6 +974,7 @@ static unsigned long aobj_shrink_scan(struct shrinker *s,
 static DECLARE_WAIT_QUEUE_HEAD(aobj_oom_wait);
 static DEFINE_MUTEX(aobj_oom_lock);	/* the notifier's state (oom_lock, in effect) */
 static bool aobj_oom_running;		/* worker queued or running: aobj_oom_wait.lock */
+static unsigned long aobj_oom_started;	/* aobj_oom_wait.lock: when it was queued */
 static atomic_long_t aobj_oom_freed;	/* what it freed since it was queued */
 static unsigned long aobj_oom_window;	/* aobj_oom_lock: the interval's start */
 static unsigned int aobj_oom_deferred;	/* aobj_oom_lock: kills deferred in it */
@@ -975,11 +984,12 @@ static unsigned int aobj_oom_deferred;	/* aobj_oom_lock: kills deferred in it */
  * a cluster at a time, adding each to aobj_oom_freed and waking the
  * notifier.  Pages and objects that are busy now (their lock held, I/O on
  * them) are only skipped, so it looks again, a short while apart, for up
- * to AOBJ_OOM_WORK_TIME.  Unlike reclaim it waits for object locks
- * (aobj_pageout_cluster()): a reclaimer keeps one over its write, and
- * with one large object every trylock could fail for as long as the OOM
- * lasts.  Should the holder be waiting for memory itself, the notifier
- * stops waiting for the worker after AOBJ_OOM_WAIT all the same.
+ * to AOBJ_OOM_WORK_TIME.  Once a scan freed nothing, it waits for object
+ * locks, unlike reclaim (aobj_pageout_cluster()): a reclaimer keeps one
+ * over its write, and with one large object every trylock could fail for
+ * as long as the OOM lasts.  Should the holder be waiting for memory
+ * itself, the notifier stops waiting for the worker after AOBJ_OOM_WAIT
+ * all the same, and not at all once the worker is past its time.
  * => nothing locked; sleeps (aobj_wq, WQ_MEM_RECLAIM).
  */
 static void aobj_oom_worker(struct work_struct *work)
@@ -987,6 +997,7 @@ static void aobj_oom_worker(struct work_struct *work)
 	unsigned long deadline = jiffies + AOBJ_OOM_WORK_TIME, freed = 0, n;
 	unsigned long looks = 0;
 
+	WRITE_ONCE(aobj_oom_wait_locks, false);
 	while (freed < AOBJ_OOM_FREE && aobj_swap_available() &&
 	       !aobj_lru_empty() && time_before(jiffies, deadline)) {
 		n = aobj_pageout_scan(AOBJ_PAGEOUT_LOOKAHEAD, AOBJ_PAGEOUT_CLUSTER,
@@ -996,6 +1007,9 @@ static void aobj_oom_worker(struct work_struct *work)
 			freed += n;
 			atomic_long_add(n, &aobj_oom_freed);
 			wake_up_all(&aobj_oom_wait);
+		} else if (!aobj_oom_wait_locks) {
+			/* Every object looked at was locked: wait for them. */
+			WRITE_ONCE(aobj_oom_wait_locks, true);
 		} else if (looks > 2 * aobj_resident() + AOBJ_PAGEOUT_CLUSTER) {
 			/* Round both lists twice: everything is busy now. */
 			schedule_timeout_uninterruptible(msecs_to_jiffies(10));
@@ -1013,6 +1027,7 @@ static bool aobj_oom_progress(void)
 {
 	bool running;
 
+	lockdep_assert_held(&aobj_oom_lock);
 	spin_lock(&aobj_oom_wait.lock);
 	running = aobj_oom_running;
 	spin_unlock(&aobj_oom_wait.lock);
@@ -1051,7 +1066,7 @@ VISIBLE_IF_KUNIT
 int aobj_oom_notify(struct notifier_block *nb, unsigned long unused, void *parm)
 {
 	unsigned long *freed = parm, n;
-	bool start;
+	bool start, stuck;
 
 	if (aobj_in_oom_worker() || !aobj_swap_available() || aobj_lru_empty())
 		return NOTIFY_DONE;
@@ -1060,8 +1075,11 @@ int aobj_oom_notify(struct notifier_block *nb, unsigned long unused, void *parm)
 	start = !aobj_oom_running;
 	if (start) {
 		aobj_oom_running = true;
+		aobj_oom_started = jiffies;
 		atomic_long_set(&aobj_oom_freed, 0);
 	}
+	/* Past its time, the worker waits for an object lock: don't wait for it. */
+	stuck = time_after(jiffies, aobj_oom_started + AOBJ_OOM_WORK_TIME);
 	spin_unlock(&aobj_oom_wait.lock);
 	if (start)
 		queue_work(aobj_wq, &aobj_oom_work);
@@ -1081,7 +1099,9 @@ int aobj_oom_notify(struct notifier_block *nb, unsigned long unused, void *parm)
 				    AOBJ_OOM_MAX_DEFERRED);
 		return NOTIFY_DONE;
 	}
-	wait_event_timeout(aobj_oom_wait, aobj_oom_progress(), AOBJ_OOM_WAIT);
+	if (!stuck)
+		wait_event_timeout(aobj_oom_wait, aobj_oom_progress(),
+				   AOBJ_OOM_WAIT);
 	n = atomic_long_xchg(&aobj_oom_freed, 0);
 	if (n)
 		aobj_oom_deferred++;

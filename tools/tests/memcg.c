@@ -13,8 +13,10 @@
  *  2. The same with memory.high=48M and no memory.max.
  *  3. memory.reclaim of 32M on a cgroup that holds only aobj pages (its
  *     task has exited) pages out at least 28 MiB.
- *  4. A NOSWAP object of 64 MiB in a 32M cgroup never takes more than the
- *     cgroup's limit: the fault past it gets SIGBUS, and leaves the task
+ *  4. A NOSWAP object of 64 MiB in a 32M cgroup that holds 24 MiB of page
+ *     cache gets at least 28 MiB (the cache is reclaimed for it), and
+ *     never takes more than the cgroup's limit: the fault past it gets
+ *     SIGBUS, and leaves the task
  *     room for 512 KiB of anon memory and a core dump; nobody is
  *     OOM-killed, and an object outside the cgroup (another user's) keeps
  *     faulting pages in the while.
@@ -287,6 +289,32 @@ static void reclaim_test(void)
 	t_untrack(rep->id);
 }
 
+/* Page cache the cgroup holds before its NOSWAP writer starts (MiB). */
+#define CACHE_MB	24
+
+/*
+ * In a child: fill the page cache with CACHE_MB MiB of the extras disk
+ * (read-only, the test VM's), charged to @cg, and exit.
+ */
+static void child_cache(const char *cg)
+{
+	const char *dev = getenv("AOBJ_EXTRAS_DEV");
+	static char buf[1 << 16];
+	size_t left = CACHE_MB * MB;
+	ssize_t n;
+	int fd;
+
+	child_join(cg, -1);
+	fd = dev ? open(dev, O_RDONLY) : -1;
+	if (fd < 0)
+		t_bail("open $AOBJ_EXTRAS_DEV (%s): %s", dev ? dev : "unset",
+		       strerror(errno));
+	while (left && (n = read(fd, buf, sizeof(buf))) > 0)
+		left -= (size_t)n < left ? (size_t)n : left;
+	close(fd);
+	t_child_exit();
+}
+
 /* Test 4: NOSWAP in a 32M cgroup, another user's faults go on. */
 static void noswap_test(void)
 {
@@ -294,13 +322,22 @@ static void noswap_test(void)
 	size_t npages = 16 * MB / 4096, i;
 	long long oom0 = vmstat_oom();
 	unsigned int other;
-	long long peak;
+	long long peak, cache;
 	char *map;
 	int fd, status;
 	pid_t pid;
 
 	if (cg_write(cg, "memory.max", "32M"))
 		t_bail("memory.max=32M: %s", strerror(errno));
+	/* Page cache first: the kernel must reclaim it for NOSWAP pages. */
+	pid = t_fork();
+	if (!pid)
+		child_cache(cg);
+	waitpid(pid, &status, 0);
+	cache = cg_read(cg, "memory.current");
+	t_diag("page cache read in the cgroup: memory.current %lld KiB", cache >> 10);
+	t_check(cache >= (CACHE_MB - 4) * (long long)MB,
+		"the cgroup holds the page cache it read");
 	/* Another user's object, outside the cgroup. */
 	other = t_create(16 * MB, 0, 0600);
 	fd = t_open_or_bail(other, O_RDWR);
@@ -324,6 +361,8 @@ static void noswap_test(void)
 	       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
 	       peak >> 10);
 	t_check(rep->done < 64, "the NOSWAP writer could not write 64 MiB in a 32M cgroup");
+	t_check(rep->done >= 28,
+		"the page cache made way: the NOSWAP writer wrote at least 28 MiB");
 	t_check(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
 		"its fault past the limit got SIGBUS");
 	T_EQ(rep->anon_after_bus, AFTER_BUS_KB,
