@@ -1054,6 +1054,9 @@ static bool aobj_oom_progress(void)
  * was not.  Without __GFP_FS in its context (a NOFS or NOIO scope, an
  * object lock held, the OOM worker itself) the kernel kills no one
  * anyway: the worker is only started, and no kill is counted as deferred.
+ * (The notifier does not see the failing allocation's own flags: an
+ * explicit GFP_NOFS one outside such a scope waits and counts as one, and
+ * so does a SysRq-f OOM, which kills all the same.)
  * Once nothing of aobj's can go, or after AOBJ_OOM_MAX_DEFERRED kills
  * deferred within AOBJ_OOM_INTERVAL (allocations failing again and again:
  * a node- or cpuset-bound OOM that aobj pages elsewhere do not help, or a
