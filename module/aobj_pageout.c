@@ -777,12 +777,11 @@ struct folio *aobj_alloc_page(struct aobj *obj, gfp_t gfp, bool may_oom)
 		 * limit: nothing can reclaim them, and a cgroup filled to the
 		 * brim with them would have its OOM killer called by the next
 		 * page table, anon page or core dump of one of its tasks.
+		 * Paging out other pages does not lower their count.
 		 */
 		if ((obj->flags & AOBJ_NOSWAP) && aobj_noswap_at_limit(obj))
-			folio = NULL;
-		else
-			folio = aobj_folio_alloc(obj, gfp | __GFP_RETRY_MAYFAIL |
-						 __GFP_NOWARN);
+			return NULL;
+		folio = aobj_folio_alloc(obj, gfp | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 		if (folio || fatal_signal_pending(current))
 			return folio;
 		if (!aobj_swap_available() || aobj_lru_empty())
@@ -974,7 +973,7 @@ static unsigned long aobj_shrink_scan(struct shrinker *s,
 static DECLARE_WAIT_QUEUE_HEAD(aobj_oom_wait);
 static DEFINE_MUTEX(aobj_oom_lock);	/* the notifier's state (oom_lock, in effect) */
 static bool aobj_oom_running;		/* worker queued or running: aobj_oom_wait.lock */
-static unsigned long aobj_oom_started;	/* aobj_oom_wait.lock: when it was queued */
+static unsigned long aobj_oom_started;	/* aobj_oom_wait.lock: queued, then ran */
 static atomic_long_t aobj_oom_freed;	/* what it freed since it was queued */
 static unsigned long aobj_oom_window;	/* aobj_oom_lock: the interval's start */
 static unsigned int aobj_oom_deferred;	/* aobj_oom_lock: kills deferred in it */
@@ -997,6 +996,9 @@ static void aobj_oom_worker(struct work_struct *work)
 	unsigned long deadline = jiffies + AOBJ_OOM_WORK_TIME, freed = 0, n;
 	unsigned long looks = 0;
 
+	spin_lock(&aobj_oom_wait.lock);
+	aobj_oom_started = jiffies;	/* its deadline's start, not its queueing's */
+	spin_unlock(&aobj_oom_wait.lock);
 	WRITE_ONCE(aobj_oom_wait_locks, false);
 	while (freed < AOBJ_OOM_FREE && aobj_swap_available() &&
 	       !aobj_lru_empty() && time_before(jiffies, deadline)) {
@@ -1008,7 +1010,7 @@ static void aobj_oom_worker(struct work_struct *work)
 			atomic_long_add(n, &aobj_oom_freed);
 			wake_up_all(&aobj_oom_wait);
 		} else if (!aobj_oom_wait_locks) {
-			/* Every object looked at was locked: wait for them. */
+			/* Objects locked, or pages in use: wait for locks now. */
 			WRITE_ONCE(aobj_oom_wait_locks, true);
 		} else if (looks > 2 * aobj_resident() + AOBJ_PAGEOUT_CLUSTER) {
 			/* Round both lists twice: everything is busy now. */

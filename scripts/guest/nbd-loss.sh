@@ -18,7 +18,8 @@
 #     which fail with EIO and SIGBUS (aobj-pattern verify); the module
 #     counts them (io_errors, bad_slots).
 #  2. b comes back: server restarted or link up, /dev/nbd1 swapped off,
-#     b connected to /dev/nbd2 (see swap_b_again()), swapped on; an object paged out to a and b again
+#     b connected to /dev/nbd2 (/dev/nbd3 the second time: see
+#     swap_b_again()), swapped on; an object paged out to a and b again
 #     reads back exactly (b serves again).
 #  3. mid-swap-in: that object is read back while b is lost again: pages
 #     read before the loss are right, pages on b after it fail, no other

@@ -20,6 +20,8 @@
  *     room for 512 KiB of anon memory and a core dump; nobody is
  *     OOM-killed, and an object outside the cgroup (another user's) keeps
  *     faulting pages in the while.
+ *  5. The same at memory.high=32M: the writer stops below it, and its
+ *     failed faults page out nothing of another object.
  *
  * Needs cgroup2 with the memory controller and one free disk in
  * $AOBJ_DISKS (the test VM).  Exit 0/1/77.
@@ -34,7 +36,7 @@
 #define CG_ROOT		"/sys/fs/cgroup"
 #define MB		(1024ULL * 1024)
 
-static char cg_made[4][128];
+static char cg_made[8][128];
 static int cg_nmade;
 
 static int cg_write(const char *cg, const char *file, const char *val)
@@ -92,7 +94,7 @@ static void cg_cleanup(void)
 /* A fresh cgroup under the root; the memory controller is on there. */
 static const char *cg_new(const char *name)
 {
-	static char paths[4][128];
+	static char paths[8][128];
 	char *path = paths[cg_nmade];
 
 	snprintf(path, sizeof(paths[0]), "%s/%s", CG_ROOT, name);
@@ -309,6 +311,8 @@ static void child_cache(const char *cg)
 	if (fd < 0)
 		t_bail("open $AOBJ_EXTRAS_DEV (%s): %s", dev ? dev : "unset",
 		       strerror(errno));
+	/* Cached by an earlier run, it would stay charged to that cgroup. */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	while (left && (n = read(fd, buf, sizeof(buf))) > 0)
 		left -= (size_t)n < left ? (size_t)n : left;
 	close(fd);
@@ -382,6 +386,59 @@ static void noswap_test(void)
 	}
 }
 
+/*
+ * Test 5: at memory.high=32M, a NOSWAP writer's faults past the limit fail
+ * without paging out anything: paging out would not lower its cgroup's
+ * NOSWAP pages, and others' pages are not its to take.
+ */
+static void noswap_high_test(void)
+{
+	const char *cg = cg_new("aobj-noswap-high");
+	size_t npages = 16 * MB / 4096, i;
+	unsigned int other;
+	long long po0, po;
+	char *map;
+	int fd, status;
+	pid_t pid;
+
+	if (cg_write(cg, "memory.high", "32M"))
+		t_bail("memory.high=32M: %s", strerror(errno));
+	other = t_create(16 * MB, 0, 0600);
+	fd = t_open_or_bail(other, O_RDWR);
+	map = t_map(fd, 16 * MB, PROT_READ | PROT_WRITE);
+	if (map == MAP_FAILED)
+		t_bail("mmap: %s", strerror(errno));
+	for (i = 0; i < npages; i++)
+		sw_fill_page(map + i * 4096, i, 16);
+
+	memset(rep, 0, sizeof(*rep));
+	po0 = t_gstat("pageouts");
+	pid = t_fork();
+	if (!pid)
+		child_write(cg, -1, 64, AOBJ_CREATE_NOSWAP, false, 17);
+	waitpid(pid, &status, 0);
+	if (rep->id)
+		t_track(rep->id);
+	po = t_gstat("pageouts") - po0;
+	t_diag("NOSWAP writer at memory.high: %d of 64 MiB written, %s %d; %lld pageouts meanwhile",
+	       rep->done, WIFSIGNALED(status) ? "killed by signal" : "exit",
+	       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), po);
+	t_check(rep->done >= 28 && rep->done < 32,
+		"memory.high=32M held the NOSWAP writer to 28-32 MiB");
+	t_check(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
+		"its fault past memory.high got SIGBUS");
+	T_EQ(po, 0, "its failed faults paged out nothing of another object");
+	sw_verify_pages(map, npages, NULL, 16, "the other object reads back");
+	munmap(map, 16 * MB);
+	close(fd);
+	t_detach(other);
+	t_untrack(other);
+	if (rep->id) {
+		t_detach(rep->id);
+		t_untrack(rep->id);
+	}
+}
+
 int main(void)
 {
 	char disks[1][64];
@@ -421,6 +478,8 @@ int main(void)
 	reclaim_test();
 	sw_mark("NOSWAP");
 	noswap_test();
+	sw_mark("NOSWAP at memory.high");
+	noswap_high_test();
 	sw_mark("done");
 	munmap(map, 32 * MB);
 	close(fd);
