@@ -136,21 +136,6 @@ struct report {
 
 static struct report *rep;
 
-static long long vmstat_oom(void)
-{
-	char name[64];
-	long long v, found = 0;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		t_bail("open /proc/vmstat: %s", strerror(errno));
-	while (fscanf(f, "%63s %lld", name, &v) == 2)
-		if (!strcmp(name, "oom_kill"))
-			found = v;
-	fclose(f);
-	return found;
-}
-
 static void child_join(const char *cg, int uid)
 {
 	char pid[32];
@@ -230,7 +215,7 @@ static void child_write(const char *cg, int uid, unsigned int mb,
 /* Tests 1 and 2: write and verify 128 MiB under @file=48M. */
 static void limit_test(const char *name, const char *file)
 {
-	long long peak, oom, oom0 = vmstat_oom();
+	long long peak, oom, oom0 = sw_vmstat("oom_kill");
 	const char *cg = cg_new(name);
 	pid_t pid;
 
@@ -253,7 +238,7 @@ static void limit_test(const char *name, const char *file)
 		     "%s=48M: at least 64 MiB of the object went to swap", file))
 		t_diag("swapped %llu pages", rep->swapped);
 	T_EQ(oom, 0, "%s=48M: no OOM kill in the cgroup", file);
-	T_EQ(vmstat_oom() - oom0, 0, "%s=48M: no OOM kill anywhere", file);
+	T_EQ(sw_vmstat("oom_kill") - oom0, 0, "%s=48M: no OOM kill anywhere", file);
 	t_detach(rep->id);
 	t_untrack(rep->id);
 }
@@ -324,7 +309,7 @@ static void noswap_test(void)
 {
 	const char *cg = cg_new("aobj-noswap");
 	size_t npages = 16 * MB / 4096, i;
-	long long oom0 = vmstat_oom();
+	long long oom0 = sw_vmstat("oom_kill");
 	unsigned int other;
 	long long peak, cache;
 	char *map;
@@ -373,7 +358,7 @@ static void noswap_test(void)
 	     "after the SIGBUS, the cgroup's task still had room for 512 KiB of anon memory");
 	T_EQ(cg_key(cg, "memory.events", "oom_kill"), 0,
 	     "NOSWAP at memory.max: no OOM kill in the cgroup");
-	T_EQ(vmstat_oom() - oom0, 0, "NOSWAP at memory.max: no OOM kill anywhere");
+	T_EQ(sw_vmstat("oom_kill") - oom0, 0, "NOSWAP at memory.max: no OOM kill anywhere");
 	/* The kernel forces a charge or two for a dying task: 1 MiB slack. */
 	t_check(peak <= 33 * (long long)MB,
 		"the NOSWAP object never took more than memory.max (32M, +1 MiB)");

@@ -34,21 +34,6 @@ static long long meminfo_mb(const char *key)
 	return kb >> 10;
 }
 
-static long long vmstat(const char *key)
-{
-	char name[64];
-	long long v, found = 0;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		t_bail("open /proc/vmstat: %s", strerror(errno));
-	while (fscanf(f, "%63s %lld", name, &v) == 2)
-		if (!strcmp(name, key))
-			found = v;
-	fclose(f);
-	return found;
-}
-
 int main(void)
 {
 	long long avail, disk_mb, po0, oom0, v;
@@ -85,7 +70,7 @@ int main(void)
 	if (map == MAP_FAILED)
 		t_bail("mmap: %s", strerror(errno));
 	po0 = t_gstat("pageouts");
-	oom0 = vmstat("oom_kill");
+	oom0 = sw_vmstat("oom_kill");
 
 	sw_mark("writing");
 	for (i = 0; i < npages; i++)
@@ -100,7 +85,7 @@ int main(void)
 
 	sw_verify_pages(map, npages, NULL, 5, "read back under pressure");
 	sw_mark("verified");
-	T_EQ(vmstat("oom_kill") - oom0, 0, "no OOM kill");
+	T_EQ(sw_vmstat("oom_kill") - oom0, 0, "no OOM kill");
 	munmap(map, size);
 	close(fd);
 	return sw_done();

@@ -24,21 +24,6 @@
 #define OBJ_MB		320
 #define STRESS_S	"60"
 
-static long long vmstat_oom(void)
-{
-	char name[64];
-	long long v, found = 0;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		t_bail("open /proc/vmstat: %s", strerror(errno));
-	while (fscanf(f, "%63s %lld", name, &v) == 2)
-		if (!strcmp(name, "oom_kill"))
-			found = v;
-	fclose(f);
-	return found;
-}
-
 static pid_t stress_pid;
 
 static void stop_stress(void)
@@ -76,7 +61,7 @@ int main(void)
 	map = t_map(fd, size, PROT_READ | PROT_WRITE);
 	if (map == MAP_FAILED)
 		t_bail("mmap: %s", strerror(errno));
-	oom0 = vmstat_oom();
+	oom0 = sw_vmstat("oom_kill");
 	po0 = t_gstat("pageouts");
 
 	fflush(stdout);
@@ -116,7 +101,7 @@ int main(void)
 	t_diag("%lld pages paged out, %lld read-back rounds", t_gstat("pageouts") - po0,
 	       rounds);
 	t_check(t_gstat("pageouts") - po0 > 0, "aobj pages went to swap");
-	T_EQ(vmstat_oom() - oom0, 0, "no OOM kill");
+	T_EQ(sw_vmstat("oom_kill") - oom0, 0, "no OOM kill");
 	fflush(stdout);
 	if (system("printf '#   OOM notifier pageouts in the kernel log: '; "
 		   "dmesg | grep -c 'instead of an OOM kill'") < 0)

@@ -40,21 +40,6 @@ static long long meminfo_mb(const char *key)
 	return kb >> 10;
 }
 
-static long long vmstat_oom(void)
-{
-	char name[64];
-	long long v, found = 0;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		t_bail("open /proc/vmstat: %s", strerror(errno));
-	while (fscanf(f, "%63s %lld", name, &v) == 2)
-		if (!strcmp(name, "oom_kill"))
-			found = v;
-	fclose(f);
-	return found;
-}
-
 static pid_t balloon;
 
 static void balloon_pop(void)
@@ -132,7 +117,7 @@ int main(void)
 	npages = size / 4096;
 	t_diag("MemTotal %lld MiB, %lld MiB available beside the balloon: object of %zu MiB",
 	       meminfo_mb("MemTotal"), avail, size >> 20);
-	oom0 = vmstat_oom();
+	oom0 = sw_vmstat("oom_kill");
 
 	sw_swapon_or_bail(disks[0], 0);
 	id = t_create(size, 0, 0600);
@@ -157,7 +142,7 @@ int main(void)
 	if (!t_check(sw_swapdev(disks[0], &e), "%s still in service", disks[0]))
 		t_bail("device gone");
 	T_EQ(e.flags, 0, "%s not left draining", disks[0]);
-	T_EQ(vmstat_oom() - oom0, 0, "no OOM kill on the failed SWAPOFF");
+	T_EQ(sw_vmstat("oom_kill") - oom0, 0, "no OOM kill on the failed SWAPOFF");
 	t_check(balloon_alive(), "the balloon process lives");
 	sw_verify_pages(map, npages, NULL, 31, "data after the failed SWAPOFF");
 
@@ -173,7 +158,7 @@ int main(void)
 	used = sw_used(disks[1]);
 	if (!t_check(used > 0, "the pages went to %s", disks[1]))
 		t_diag("%lld slots used", used);
-	T_EQ(vmstat_oom() - oom0, 0, "no OOM kill during the SWAPOFF");
+	T_EQ(sw_vmstat("oom_kill") - oom0, 0, "no OOM kill during the SWAPOFF");
 	t_check(balloon_alive(), "the balloon process lives");
 	sw_verify_pages(map, npages, NULL, 31, "data after SWAPOFF to the second device");
 	munmap(map, size);

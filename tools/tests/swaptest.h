@@ -405,6 +405,22 @@ T_API long long sw_wait_resident(long long pages, int ms)
 	return r;
 }
 
+/* A counter of /proc/vmstat, such as "oom_kill"; 0 if it has none. */
+T_API long long sw_vmstat(const char *key)
+{
+	char name[64];
+	long long v, found = 0;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		t_bail("open /proc/vmstat: %s", strerror(errno));
+	while (fscanf(f, "%63s %lld", name, &v) == 2)
+		if (!strcmp(name, key))
+			found = v;
+	fclose(f);
+	return found;
+}
+
 /* ---- touching pages that may SIGBUS ---- */
 
 T_API sigjmp_buf sw_jmp;
