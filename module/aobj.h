@@ -97,6 +97,7 @@ struct aobj_stats {
 	long pageouts;
 	long pageins;
 	long io_errors;
+	long io_timeouts;
 	long bad_slots;
 };
 

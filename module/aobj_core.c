@@ -824,8 +824,10 @@ int aobj_core_init(void)
 	err = aobj_object_init();
 	if (err)
 		return err;
-	aobj_swap_init(aobj_swap_lose);
-	return 0;
+	err = aobj_swap_init(aobj_swap_lose);
+	if (err)
+		aobj_object_exit();
+	return err;
 }
 
 /**

@@ -1105,6 +1105,7 @@ static struct aobj_stat_attr aobj_stat_attrs[] = {
 	AOBJ_STAT(pageouts, pageouts),
 	AOBJ_STAT(pageins, pageins),
 	AOBJ_STAT(io_errors, io_errors),
+	AOBJ_STAT(io_timeouts, io_timeouts),
 	AOBJ_STAT(bad_slots, bad_slots),
 };
 

@@ -60,6 +60,7 @@ struct aobj_counters {
 	atomic_long_t pageouts;
 	atomic_long_t pageins;
 	atomic_long_t io_errors;
+	atomic_long_t io_timeouts;
 	atomic_long_t bad_slots;
 };
 

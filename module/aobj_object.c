@@ -537,6 +537,7 @@ void aobj_read_stats(struct aobj_stats *st)
 	st->pageouts = atomic_long_read(&aobj_counters.pageouts);
 	st->pageins = atomic_long_read(&aobj_counters.pageins);
 	st->io_errors = atomic_long_read(&aobj_counters.io_errors);
+	st->io_timeouts = atomic_long_read(&aobj_counters.io_timeouts);
 	st->bad_slots = atomic_long_read(&aobj_counters.bad_slots);
 }
 EXPORT_SYMBOL_GPL(aobj_read_stats);

@@ -26,6 +26,14 @@
  * the mark; so does swapping it off and on again (after the server or the
  * link is back).
  *
+ * A driver can also lose a request and never end it.  No swap I/O is
+ * waited for longer than swap_io_timeout seconds: after that it counts as
+ * failed (-ETIMEDOUT, the device marked failing at once), and its bio is
+ * abandoned, with references on its folios and the module, until it ends.
+ * Until then the device is stalled: its I/O fails at once, as a dead
+ * device's (the pages whose only copy is there are lost when touched),
+ * and it cannot be swapped on again.
+ *
  * Place in the module: calls no other aobj file (aobj_swmap.c, the one
  * below it, has nothing it needs); called by aobj_object.c,
  * aobj_pageout.c, aobj_core.c, aobj_rw.c and aobj_dev.c.  It counts
@@ -125,6 +133,37 @@ static bool aobj_swap_exiting;
 /* Takes a dead device's slots out of every object; see aobj_swap_init(). */
 static void (*aobj_swap_reap)(int start, int end, u64 *lost) __ro_after_init;
 
+static unsigned int swap_io_timeout = 60;
+module_param(swap_io_timeout, uint, 0644);
+MODULE_PARM_DESC(swap_io_timeout,
+		 "Seconds a swap read or write may take before it counts as failed (default 60; 0: no limit)");
+
+enum { AOBJ_IO_WAITING, AOBJ_IO_DONE, AOBJ_IO_ABANDONED };
+
+/**
+ * struct aobj_io - a swap bio, and what giving up on it needs
+ * @done: completed by the bio's end_io while its submitter waits
+ * @state: AOBJ_IO_WAITING until the bio ends (AOBJ_IO_DONE) or its
+ *	submitter gives up (AOBJ_IO_ABANDONED), whichever comes first
+ * @work: releases an abandoned bio once it ends, in process context
+ * @node: on aobj_io_abandoned while abandoned (aobj_io_lock)
+ * @bio: the bio, from aobj_bioset (whose front_pad is the rest)
+ *
+ * A request that a driver loses would otherwise hold its submitter in D
+ * state for good: a fault, swapoff, or reclaim with an object locked.
+ */
+struct aobj_io {
+	struct completion done;
+	atomic_t state;
+	struct work_struct work;
+	struct list_head node;
+	struct bio bio;
+};
+
+static struct bio_set aobj_bioset;
+static DEFINE_SPINLOCK(aobj_io_lock);
+static LIST_HEAD(aobj_io_abandoned);
+
 /**
  * aobj_swap_init - tell the swap layer who reaps a dead device's slots
  * @reap: gives up slots [start, end) in every object, adding the pages
@@ -133,13 +172,16 @@ static void (*aobj_swap_reap)(int start, int end, u64 *lost) __ro_after_init;
  * The one call from this file upward, and why: the block layer tells us
  * that a device died (aobj_swapdev_mark_dead()), but only the pager, above
  * us, can walk the objects.  Called once at module init, before any
- * swapon.
+ * swapon.  Also sets up the bios' pool.
  *
  * => nothing locked.
+ * Return: 0 or -ENOMEM.
  */
-void aobj_swap_init(void (*reap)(int start, int end, u64 *lost))
+int aobj_swap_init(void (*reap)(int start, int end, u64 *lost))
 {
 	aobj_swap_reap = reap;
+	return bioset_init(&aobj_bioset, BIO_POOL_SIZE,
+			   offsetof(struct aobj_io, bio), BIOSET_NEED_BVECS);
 }
 
 /*
@@ -374,7 +416,97 @@ void aobj_swap_lost(int slot, int nslots)
 }
 
 /*
- * aobj_swap_rw: one synchronous bio over @nr pages and as many slots.
+ * aobj_io_release: an abandoned bio has ended: drop what it held.
+ * => process context (aobj_swap_wq); nothing locked.
+ */
+static void aobj_io_release(struct work_struct *work)
+{
+	struct aobj_io *io = container_of(work, struct aobj_io, work);
+	struct bio *bio = &io->bio;
+	struct folio_iter fi;
+
+	spin_lock(&aobj_io_lock);
+	list_del(&io->node);
+	spin_unlock(&aobj_io_lock);
+	pr_info_ratelimited("a swap %s that timed out ended after all: %d\n",
+			    op_is_write(bio->bi_opf) ? "write" : "read",
+			    blk_status_to_errno(bio->bi_status));
+	bio_for_each_folio_all(fi, bio)
+		folio_put(fi.folio);
+	bio_put(bio);
+	/* Module exit's destroy_workqueue() waits for us to return. */
+	module_put(THIS_MODULE);
+}
+
+/* => any context: the bio's end_io. */
+static void aobj_io_end(struct bio *bio)
+{
+	struct aobj_io *io = container_of(bio, struct aobj_io, bio);
+
+	if (atomic_xchg(&io->state, AOBJ_IO_DONE) == AOBJ_IO_WAITING)
+		complete(&io->done);
+	else
+		queue_work(aobj_swap_wq, &io->work);
+}
+
+/*
+ * aobj_io_abandon: the submitter of @io stops waiting for it.  The bio
+ * keeps a reference on each of its folios, and the module, until it ends.
+ * => process context; nothing locked but the folios.
+ * Return: false if the bio ended meanwhile: the caller takes it back.
+ */
+static bool aobj_io_abandon(struct aobj_io *io)
+{
+	struct bio *bio = &io->bio;
+	struct folio_iter fi;
+
+	bio_for_each_folio_all(fi, bio)
+		folio_get(fi.folio);
+	__module_get(THIS_MODULE);
+	spin_lock(&aobj_io_lock);
+	list_add(&io->node, &aobj_io_abandoned);
+	spin_unlock(&aobj_io_lock);
+	if (atomic_xchg(&io->state, AOBJ_IO_ABANDONED) == AOBJ_IO_WAITING)
+		return true;
+
+	spin_lock(&aobj_io_lock);
+	list_del(&io->node);
+	spin_unlock(&aobj_io_lock);
+	module_put(THIS_MODULE);
+	bio_for_each_folio_all(fi, bio)
+		folio_put(fi.folio);
+	return false;
+}
+
+/*
+ * aobj_io_pending_on: does an abandoned bio still target @bdev?  Such a
+ * device is stalled: its I/O fails at once, as a dead device's, until
+ * that bio ends.
+ * => nothing locked.
+ */
+static bool aobj_io_pending_on(struct block_device *bdev)
+{
+	struct aobj_io *io;
+	bool ret = false;
+
+	if (list_empty_careful(&aobj_io_abandoned))
+		return false;
+	spin_lock(&aobj_io_lock);
+	list_for_each_entry(io, &aobj_io_abandoned, node) {
+		if (io->bio.bi_bdev->bd_dev == bdev->bd_dev) {
+			ret = true;
+			break;
+		}
+	}
+	spin_unlock(&aobj_io_lock);
+	return ret;
+}
+
+/*
+ * aobj_swap_rw: one bio over @nr pages and as many slots, waited for at
+ * most swap_io_timeout seconds (-ETIMEDOUT after that).  A bio given up
+ * on keeps its folios until it ends; its slots are retired by the caller
+ * as after any failed I/O.  -EIO at once for a dead or stalled device.
  * KUnit stubs it to inject I/O errors.
  * => nothing locked but the folios (and, for a write from memory reclaim,
  *    their object: see aobj_write_pages()); the slots are allocated,
@@ -383,9 +515,11 @@ void aobj_swap_lost(int slot, int nslots)
 VISIBLE_IF_KUNIT
 int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
 {
+	unsigned long timeout = READ_ONCE(swap_io_timeout) * HZ;
 	struct block_device *bdev = NULL;
 	struct aobj_swapdev *sd;
 	sector_t sector = 0;
+	struct aobj_io *io;
 	struct bio *bio;
 	int i, err;
 
@@ -406,12 +540,34 @@ int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
 	spin_unlock(&aobj_swap_lock);
 	if (WARN_ON_ONCE(!bdev))
 		return -EIO;
+	/* Stalled: do not queue behind a request it never answered. */
+	if (aobj_io_pending_on(bdev))
+		return -EIO;
 
-	bio = bio_alloc(bdev, nr, opf, GFP_NOIO);
+	bio = bio_alloc_bioset(bdev, nr, opf, GFP_NOIO, &aobj_bioset);
+	io = container_of(bio, struct aobj_io, bio);
+	init_completion(&io->done);
+	atomic_set(&io->state, AOBJ_IO_WAITING);
+	INIT_WORK(&io->work, aobj_io_release);
 	bio->bi_iter.bi_sector = sector;
+	bio->bi_end_io = aobj_io_end;
 	for (i = 0; i < nr; i++)
 		bio_add_folio_nofail(bio, folios[i], PAGE_SIZE, 0);
-	err = submit_bio_wait(bio);
+	submit_bio(bio);
+	if (!timeout) {
+		wait_for_completion_io(&io->done);
+	} else if (!wait_for_completion_io_timeout(&io->done, timeout)) {
+		if (aobj_io_abandon(io)) {
+			aobj_count(io_timeouts);
+			pr_warn_ratelimited("swap %s of %d page(s) at slot %d not done after %lu s: given up\n",
+					    op_is_write(opf) ? "write" : "read",
+					    nr, slot, timeout / HZ);
+			return -ETIMEDOUT;
+		}
+		/* It ended as we gave up: end_io may still be in complete(). */
+		wait_for_completion_io(&io->done);
+	}
+	err = blk_status_to_errno(bio->bi_status);
 	bio_put(bio);
 	if (err)
 		pr_warn_ratelimited("swap %s of %d page(s) at slot %d failed: %d\n",
@@ -423,8 +579,8 @@ EXPORT_SYMBOL_IF_KUNIT(aobj_swap_rw);
 
 /*
  * aobj_swap_io_done: count an I/O of the device that owns @slot that ended
- * with @err: AOBJ_SWAP_MAX_ERRORS failures in a row mark it failing, a
- * success clears the mark.
+ * with @err: AOBJ_SWAP_MAX_ERRORS failures in a row, or one timeout, mark
+ * it failing; a success clears the mark.
  * => any context but hard irq; the slot is allocated, which keeps its device.
  */
 static void aobj_swap_io_done(int slot, int err)
@@ -438,6 +594,9 @@ static void aobj_swap_io_done(int slot, int err)
 	if (sd && err) {
 		if (sd->errors < INT_MAX)
 			sd->errors++;
+		/* A request the device never answered: no more of them. */
+		if (err == -ETIMEDOUT)
+			sd->errors = max(sd->errors, AOBJ_SWAP_MAX_ERRORS);
 		if (!sd->failing && sd->errors >= AOBJ_SWAP_MAX_ERRORS) {
 			sd->failing = true;
 			was = 0;
@@ -645,7 +804,8 @@ static const struct blk_holder_ops aobj_holder_ops = {
  * @priority: higher fills first
  *
  * => nothing locked; sleeps.
- * Return: 0, or -EBUSY (in use, by aobj or anyone else), -ENOTBLK, -ENOENT,
+ * Return: 0, or -EBUSY (in use, by aobj or anyone else, or an I/O to it
+ * that timed out is still pending), -ENOTBLK, -ENOENT,
  * -EINVAL (empty device), -ENOSPC (slot numbers exhausted), -ENOMEM,
  * -ENODEV (the device went away meanwhile).
  */
@@ -684,6 +844,13 @@ int aobj_swapon(const char *path, int priority)
 		goto err;
 	}
 	sd->bdev = file_bdev(sd->bdev_file);
+	/* Its sectors could still be written by a bio given up on. */
+	if (aobj_io_pending_on(sd->bdev)) {
+		pr_warn("swapon %s: a swap I/O to it that timed out is still pending\n",
+			path);
+		err = -EBUSY;
+		goto err;
+	}
 	pages = bdev_nr_bytes(sd->bdev) >> PAGE_SHIFT;
 	if (!pages) {
 		err = -EINVAL;
@@ -946,8 +1113,12 @@ void aobj_swap_exit(void)
 		list_del(&sd->list);
 		aobj_swapdev_free(sd);
 	}
-	/* Waits for works that freed their device and are still returning. */
+	/*
+	 * Waits for works that freed their device, or released an abandoned
+	 * bio (each held a module reference), and are still returning.
+	 */
 	if (aobj_swap_wq)
 		destroy_workqueue(aobj_swap_wq);
 	aobj_swap_wq = NULL;
+	bioset_exit(&aobj_bioset);
 }

@@ -36,7 +36,7 @@ int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf);
 #endif
 
 /* @reap: what takes a dead device's slots out of the objects (aobj_core.c) */
-void aobj_swap_init(void (*reap)(int start, int end, u64 *lost));
+int aobj_swap_init(void (*reap)(int start, int end, u64 *lost));
 void aobj_swap_quiesce(void);
 void aobj_swap_exit(void);
 

@@ -90,6 +90,7 @@ restore_b() {
 new_obj() { $A create "$1" | awk '{ print $1 }'; }
 cleanup() {
 	echo 0 >"$LIMIT"
+	echo 60 >/sys/module/aobj/parameters/swap_io_timeout
 	for id in $($A list --noheadings 2>/dev/null | awk '{ print $1 }'); do
 		$A detach "$id" >/dev/null 2>&1
 	done
@@ -132,6 +133,9 @@ nbd_connect b $B || { nbd_disconnect /dev/nbd0; exit 1; }
 $A swapon /dev/nbd0 --priority 10 && $A swapon $B --priority 10 &&
 	$A swapon "$LOCAL" --priority 0 || { echo "FAIL: swapon"; cleanup; exit 1; }
 echo 8 >"$LIMIT"
+# nbd's own timeout (NBD_TIMEOUT) fails a request first; this bounds one
+# that nbd loses (seen after a reconnection) at 20 s instead of for ever.
+echo 20 >/sys/module/aobj/parameters/swap_io_timeout
 echo "mode $mode: /dev/nbd0 (a) and $B (b) at priority 10, $LOCAL at 0, limit 8 MiB, NBD timeout $NBD_TIMEOUT s"
 
 # 1. Mid-pageout.

@@ -39,13 +39,16 @@ nbd_subnet() {
 }
 
 # nbd_connect NAME DEVICE: connect DEVICE to export NAME, with a request
-# timeout of NBD_TIMEOUT seconds; wait until it has its size.
+# timeout of NBD_TIMEOUT seconds (0: none, nbd waits for ever); wait until
+# it has its size.
 nbd_connect() {
-	local net i
+	local net i t=
 	net=$(nbd_subnet "$1") || { echo "nbd_connect: no export $1" >&2; return 1; }
+	[ "$NBD_TIMEOUT" = 0 ] || t="-t $NBD_TIMEOUT"
 	# A link just set up again may refuse the first tries (no route yet).
 	for i in 1 2 3 4 5 6; do
-		timeout 60 nbd-client -N aobj "$net.100" 10809 "$2" -b 4096 -t "$NBD_TIMEOUT" && break
+		# shellcheck disable=SC2086 # $t: no word or two
+		timeout 60 nbd-client -N aobj "$net.100" 10809 "$2" -b 4096 $t && break
 		[ "$i" = 6 ] && { echo "nbd_connect: nbd-client $1 $2 failed 6 times" >&2; return 1; }
 		sleep 2
 	done
