@@ -993,11 +993,12 @@ static unsigned int aobj_oom_deferred;	/* aobj_oom_lock: kills deferred in it */
  */
 static void aobj_oom_worker(struct work_struct *work)
 {
-	unsigned long deadline = jiffies + AOBJ_OOM_WORK_TIME, freed = 0, n;
+	unsigned long deadline, freed = 0, n;
 	unsigned long looks = 0;
 
 	spin_lock(&aobj_oom_wait.lock);
 	aobj_oom_started = jiffies;	/* its deadline's start, not its queueing's */
+	deadline = aobj_oom_started + AOBJ_OOM_WORK_TIME;
 	spin_unlock(&aobj_oom_wait.lock);
 	WRITE_ONCE(aobj_oom_wait_locks, false);
 	while (freed < AOBJ_OOM_FREE && aobj_swap_available() &&

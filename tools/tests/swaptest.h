@@ -405,11 +405,11 @@ T_API long long sw_wait_resident(long long pages, int ms)
 	return r;
 }
 
-/* A counter of /proc/vmstat, such as "oom_kill"; 0 if it has none. */
+/* A counter of /proc/vmstat, such as "oom_kill"; bails if it has none. */
 T_API long long sw_vmstat(const char *key)
 {
 	char name[64];
-	long long v, found = 0;
+	long long v, found = -1;
 	FILE *f = fopen("/proc/vmstat", "r");
 
 	if (!f)
@@ -418,6 +418,8 @@ T_API long long sw_vmstat(const char *key)
 		if (!strcmp(name, key))
 			found = v;
 	fclose(f);
+	if (found < 0)
+		t_bail("no %s in /proc/vmstat", key);
 	return found;
 }
 
