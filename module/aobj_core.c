@@ -297,7 +297,9 @@ static int __aobj_get(struct aobj *obj, pgoff_t index, struct folio **foliop,
 		aobj_unread_abort(obj, index, ra, 1, nr);
 		aobj_unlock(obj);
 		nr = 1;
-		err = aobj_swap_read(ra, slot, 1);
+		/* Not into a page that a bio given up on may still fill. */
+		if (err != -ETIMEDOUT)
+			err = aobj_swap_read(ra, slot, 1);
 	}
 	aobj_lock(obj);
 	if (err) {

@@ -29,10 +29,12 @@
  * A driver can also lose a request and never end it.  No swap I/O is
  * waited for longer than swap_io_timeout seconds: after that it counts as
  * failed (-ETIMEDOUT, the device marked failing at once), and its bio is
- * abandoned, with references on its folios and the module, until it ends.
- * Until then the device is stalled: its I/O fails at once, as a dead
- * device's (the pages whose only copy is there are lost when touched),
- * and it cannot be swapped on again.
+ * abandoned, with references on its folios, the module and the device,
+ * until it ends.  Until then the device is stalled: no slot is allocated
+ * on it and its I/O fails at once, as a dead device's (the pages whose
+ * only copy is there are lost when touched); if it is swapped off, or
+ * dies, meanwhile, it stays open and claimed (a swapon of it is -EBUSY),
+ * so that a late write cannot land on sectors given to someone else.
  *
  * Place in the module: calls no other aobj file (aobj_swmap.c, the one
  * below it, has nothing it needs); called by aobj_object.c,
@@ -59,6 +61,7 @@
 #include <linux/bitmap.h>
 #include <linux/blkdev.h>
 #include <linux/fs.h>
+#include <linux/mempool.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -92,6 +95,10 @@
  * @errors: I/Os failed in a row (reset by one that succeeds)
  * @listed: on the table (under aobj_swapon_lock); a dead-device work that
  *	finds it off has nothing to do: whoever took it off frees it
+ * @stalled: bios given up on (struct aobj_io) that have not ended: its
+ *	I/O fails at once, and it stays open and claimed until they end
+ * @orphan: off the table with @stalled bios: the last one's release frees
+ *	it (on aobj_swap_orphans meanwhile, by @list)
  * @dead_work: takes a dead device's slots out of the objects and the
  *	device out of the table
  */
@@ -112,7 +119,9 @@ struct aobj_swapdev {
 	bool dead;
 	bool failing;
 	bool listed;
+	bool orphan;
 	int errors;
+	int stalled;
 	struct work_struct dead_work;
 };
 
@@ -130,13 +139,23 @@ static DECLARE_WAIT_QUEUE_HEAD(aobj_swapoff_wait);
 static struct workqueue_struct *aobj_swap_wq;
 /* Module exit has begun: no dead-device work any more.  aobj_swap_lock. */
 static bool aobj_swap_exiting;
+/* Devices off the table that wait for a bio given up on.  aobj_swap_lock. */
+static LIST_HEAD(aobj_swap_orphans);
 /* Takes a dead device's slots out of every object; see aobj_swap_init(). */
 static void (*aobj_swap_reap)(int start, int end, u64 *lost) __ro_after_init;
 
 static unsigned int swap_io_timeout = 60;
 module_param(swap_io_timeout, uint, 0644);
 MODULE_PARM_DESC(swap_io_timeout,
-		 "Seconds a swap read or write may take before it counts as failed (default 60; 0: no limit)");
+		 "Seconds a swap read or write may take before it counts as failed (default 60, at most 3600; 0: no limit)");
+#define AOBJ_IO_TIMEOUT_MAX	3600
+
+/*
+ * Bios the pool keeps for when memory is short.  A bio given up on keeps
+ * its element until it ends; a stalled device gets no more bios, so only
+ * the I/Os in flight when it stalled can each hold one.
+ */
+#define AOBJ_IO_POOL		16
 
 enum { AOBJ_IO_WAITING, AOBJ_IO_DONE, AOBJ_IO_ABANDONED };
 
@@ -146,8 +165,11 @@ enum { AOBJ_IO_WAITING, AOBJ_IO_DONE, AOBJ_IO_ABANDONED };
  * @state: AOBJ_IO_WAITING until the bio ends (AOBJ_IO_DONE) or its
  *	submitter gives up (AOBJ_IO_ABANDONED), whichever comes first
  * @work: releases an abandoned bio once it ends, in process context
- * @node: on aobj_io_abandoned while abandoned (aobj_io_lock)
- * @bio: the bio, from aobj_bioset (whose front_pad is the rest)
+ * @sd: its device, which an abandoned bio keeps (@sd->stalled)
+ * @bio: the bio, from aobj_bioset; its bi_private points here
+ *
+ * Both come from pools of their own (no new slab cache: a bio_set with a
+ * front_pad would make one), so that pageout in reclaim gets them.
  *
  * A request that a driver loses would otherwise hold its submitter in D
  * state for good: a fault, swapoff, or reclaim with an object locked.
@@ -156,13 +178,13 @@ struct aobj_io {
 	struct completion done;
 	atomic_t state;
 	struct work_struct work;
-	struct list_head node;
-	struct bio bio;
+	struct aobj_swapdev *sd;
+	struct bio *bio;
 };
 
 static struct bio_set aobj_bioset;
-static DEFINE_SPINLOCK(aobj_io_lock);
-static LIST_HEAD(aobj_io_abandoned);
+static mempool_t *aobj_io_pool;
+static void aobj_swapdev_free(struct aobj_swapdev *sd);
 
 /**
  * aobj_swap_init - tell the swap layer who reaps a dead device's slots
@@ -180,8 +202,15 @@ static LIST_HEAD(aobj_io_abandoned);
 int aobj_swap_init(void (*reap)(int start, int end, u64 *lost))
 {
 	aobj_swap_reap = reap;
-	return bioset_init(&aobj_bioset, BIO_POOL_SIZE,
-			   offsetof(struct aobj_io, bio), BIOSET_NEED_BVECS);
+	aobj_io_pool = mempool_create_kmalloc_pool(AOBJ_IO_POOL,
+						   sizeof(struct aobj_io));
+	if (!aobj_io_pool)
+		return -ENOMEM;
+	if (bioset_init(&aobj_bioset, AOBJ_IO_POOL, 0, BIOSET_NEED_BVECS)) {
+		mempool_destroy(aobj_io_pool);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /*
@@ -236,7 +265,8 @@ bool aobj_swap_available(void)
 
 	spin_lock(&aobj_swap_lock);
 	list_for_each_entry(sd, &aobj_swapdevs, list) {
-		if (!sd->draining && !sd->dead && sd->nr_used < sd->nslots) {
+		if (!sd->draining && !sd->dead && !sd->stalled &&
+		    sd->nr_used < sd->nslots) {
 			ret = true;
 			break;
 		}
@@ -309,7 +339,8 @@ int aobj_swap_alloc(int *nslots)
 	spin_lock(&aobj_swap_lock);
 again:
 	list_for_each_entry(sd, &aobj_swapdevs, list) {
-		if (sd->draining || sd->dead || sd->failing != failing)
+		if (sd->draining || sd->dead || sd->stalled ||
+		    sd->failing != failing)
 			continue;
 		slot = aobj_swapdev_take(sd, nslots);
 		if (!slot)
@@ -416,32 +447,44 @@ void aobj_swap_lost(int slot, int nslots)
 }
 
 /*
- * aobj_io_release: an abandoned bio has ended: drop what it held.
+ * aobj_io_release: an abandoned bio has ended: drop what it held, and free
+ * its device if that was waiting for it.
  * => process context (aobj_swap_wq); nothing locked.
  */
 static void aobj_io_release(struct work_struct *work)
 {
 	struct aobj_io *io = container_of(work, struct aobj_io, work);
-	struct bio *bio = &io->bio;
+	struct aobj_swapdev *sd = io->sd;
+	struct bio *bio = io->bio;
 	struct folio_iter fi;
+	bool free;
 
-	spin_lock(&aobj_io_lock);
-	list_del(&io->node);
-	spin_unlock(&aobj_io_lock);
-	pr_info_ratelimited("a swap %s that timed out ended after all: %d\n",
-			    op_is_write(bio->bi_opf) ? "write" : "read",
-			    blk_status_to_errno(bio->bi_status));
+	pr_info("%s: a swap %s given up on has ended: %d\n", sd->path,
+		op_is_write(bio->bi_opf) ? "write" : "read",
+		blk_status_to_errno(bio->bi_status));
 	bio_for_each_folio_all(fi, bio)
 		folio_put(fi.folio);
 	bio_put(bio);
-	/* Module exit's destroy_workqueue() waits for us to return. */
+	mempool_free(io, aobj_io_pool);
+	spin_lock(&aobj_swap_lock);
+	free = !--sd->stalled && sd->orphan;
+	if (free)
+		list_del(&sd->list);
+	spin_unlock(&aobj_swap_lock);
+	if (free)
+		aobj_swapdev_free(sd);
+	/*
+	 * Module exit's destroy_workqueue() waits for us to return.  The
+	 * bio's end_io that queued us may still be returning (a few
+	 * instructions after queue_work()); nothing closes that window.
+	 */
 	module_put(THIS_MODULE);
 }
 
 /* => any context: the bio's end_io. */
 static void aobj_io_end(struct bio *bio)
 {
-	struct aobj_io *io = container_of(bio, struct aobj_io, bio);
+	struct aobj_io *io = bio->bi_private;
 
 	if (atomic_xchg(&io->state, AOBJ_IO_DONE) == AOBJ_IO_WAITING)
 		complete(&io->done);
@@ -451,55 +494,33 @@ static void aobj_io_end(struct bio *bio)
 
 /*
  * aobj_io_abandon: the submitter of @io stops waiting for it.  The bio
- * keeps a reference on each of its folios, and the module, until it ends.
+ * keeps a reference on each of its folios, on the module, and on its
+ * device, which is stalled until the bio ends.
  * => process context; nothing locked but the folios.
  * Return: false if the bio ended meanwhile: the caller takes it back.
  */
 static bool aobj_io_abandon(struct aobj_io *io)
 {
-	struct bio *bio = &io->bio;
+	struct bio *bio = io->bio;
 	struct folio_iter fi;
+	bool abandoned;
 
 	bio_for_each_folio_all(fi, bio)
 		folio_get(fi.folio);
 	__module_get(THIS_MODULE);
-	spin_lock(&aobj_io_lock);
-	list_add(&io->node, &aobj_io_abandoned);
-	spin_unlock(&aobj_io_lock);
-	if (atomic_xchg(&io->state, AOBJ_IO_ABANDONED) == AOBJ_IO_WAITING)
+	/* Under the lock: no I/O sees the device stalled by a bio that ended. */
+	spin_lock(&aobj_swap_lock);
+	abandoned = atomic_xchg(&io->state, AOBJ_IO_ABANDONED) == AOBJ_IO_WAITING;
+	if (abandoned)
+		io->sd->stalled++;
+	spin_unlock(&aobj_swap_lock);
+	if (abandoned)
 		return true;
 
-	spin_lock(&aobj_io_lock);
-	list_del(&io->node);
-	spin_unlock(&aobj_io_lock);
 	module_put(THIS_MODULE);
 	bio_for_each_folio_all(fi, bio)
 		folio_put(fi.folio);
 	return false;
-}
-
-/*
- * aobj_io_pending_on: does an abandoned bio still target @bdev?  Such a
- * device is stalled: its I/O fails at once, as a dead device's, until
- * that bio ends.
- * => nothing locked.
- */
-static bool aobj_io_pending_on(struct block_device *bdev)
-{
-	struct aobj_io *io;
-	bool ret = false;
-
-	if (list_empty_careful(&aobj_io_abandoned))
-		return false;
-	spin_lock(&aobj_io_lock);
-	list_for_each_entry(io, &aobj_io_abandoned, node) {
-		if (io->bio.bi_bdev->bd_dev == bdev->bd_dev) {
-			ret = true;
-			break;
-		}
-	}
-	spin_unlock(&aobj_io_lock);
-	return ret;
 }
 
 /*
@@ -515,7 +536,8 @@ static bool aobj_io_pending_on(struct block_device *bdev)
 VISIBLE_IF_KUNIT
 int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
 {
-	unsigned long timeout = READ_ONCE(swap_io_timeout) * HZ;
+	unsigned long timeout = min(READ_ONCE(swap_io_timeout),
+				    AOBJ_IO_TIMEOUT_MAX) * (unsigned long)HZ;
 	struct block_device *bdev = NULL;
 	struct aobj_swapdev *sd;
 	sector_t sector = 0;
@@ -528,8 +550,11 @@ int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
 		return -EINVAL;
 	spin_lock(&aobj_swap_lock);
 	sd = aobj_swapdev_of(slot);
-	if (sd && sd->dead) {
-		/* Gone: fail now rather than queue I/O for a dying disk. */
+	if (sd && (sd->dead || sd->stalled)) {
+		/*
+		 * Gone: fail now rather than queue I/O for a dying disk.
+		 * Stalled: nor behind a request it never answered.
+		 */
 		spin_unlock(&aobj_swap_lock);
 		return -EIO;
 	}
@@ -540,12 +565,12 @@ int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
 	spin_unlock(&aobj_swap_lock);
 	if (WARN_ON_ONCE(!bdev))
 		return -EIO;
-	/* Stalled: do not queue behind a request it never answered. */
-	if (aobj_io_pending_on(bdev))
-		return -EIO;
 
+	io = mempool_alloc(aobj_io_pool, GFP_NOIO);
 	bio = bio_alloc_bioset(bdev, nr, opf, GFP_NOIO, &aobj_bioset);
-	io = container_of(bio, struct aobj_io, bio);
+	io->bio = bio;
+	io->sd = sd;
+	bio->bi_private = io;
 	init_completion(&io->done);
 	atomic_set(&io->state, AOBJ_IO_WAITING);
 	INIT_WORK(&io->work, aobj_io_release);
@@ -569,6 +594,7 @@ int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
 	}
 	err = blk_status_to_errno(bio->bi_status);
 	bio_put(bio);
+	mempool_free(io, aobj_io_pool);
 	if (err)
 		pr_warn_ratelimited("swap %s of %d page(s) at slot %d failed: %d\n",
 				    op_is_write(opf) ? "write" : "read", nr,
@@ -678,12 +704,40 @@ static int aobj_swap_range(int nslots)
 }
 
 /*
+ * aobj_swapdev_orphaned: @sd is off the table; if a bio given up on still
+ * targets it, keep it, open and claimed, for that bio's release to free
+ * (aobj_io_release()): a late write must not land on sectors that someone
+ * else, or a new swapon, has been given meanwhile.
+ * => nothing locked.
+ * Return: true if @sd is kept.
+ */
+static bool aobj_swapdev_orphaned(struct aobj_swapdev *sd)
+{
+	bool orphan;
+
+	spin_lock(&aobj_swap_lock);
+	orphan = sd->stalled > 0;
+	if (orphan && !sd->orphan) {
+		sd->orphan = true;
+		list_add(&sd->list, &aobj_swap_orphans);
+	}
+	spin_unlock(&aobj_swap_lock);
+	if (orphan)
+		pr_info("%s: stays open until the swap I/O given up on ends\n",
+			sd->path);
+	return orphan;
+}
+
+/*
  * __aobj_swapdev_free: close the device and free @sd, which is off the
- * table (or never was on it) and has no dead-device work pending.
+ * table (or never was on it) and has no dead-device work pending; or
+ * leave that to the release of the last bio given up on.
  * => nothing locked; sleeps.
  */
 static void __aobj_swapdev_free(struct aobj_swapdev *sd)
 {
+	if (aobj_swapdev_orphaned(sd))
+		return;
 	/* bdev_fput(): the exclusive claim ends now, not at a delayed fput. */
 	if (sd->bdev_file)
 		bdev_fput(sd->bdev_file);
@@ -700,6 +754,8 @@ static void __aobj_swapdev_free(struct aobj_swapdev *sd)
  */
 static void aobj_swapdev_free(struct aobj_swapdev *sd)
 {
+	if (aobj_swapdev_orphaned(sd))
+		return;
 	if (sd->bdev_file) {
 		bdev_fput(sd->bdev_file);
 		sd->bdev_file = NULL;
@@ -798,16 +854,41 @@ static const struct blk_holder_ops aobj_holder_ops = {
 	.mark_dead = aobj_swapdev_mark_dead,
 };
 
+/*
+ * aobj_swap_orphan_of: is @path (or its whole disk) a device that was
+ * taken out of service while a bio given up on still targets it?
+ * => nothing locked.
+ */
+static bool aobj_swap_orphan_of(const char *path)
+{
+	struct aobj_swapdev *sd;
+	bool ret = false;
+	dev_t dev;
+
+	if (lookup_bdev(path, &dev))
+		return false;
+	spin_lock(&aobj_swap_lock);
+	list_for_each_entry(sd, &aobj_swap_orphans, list) {
+		if (sd->bdev->bd_dev == dev ||
+		    disk_devt(sd->bdev->bd_disk) == dev) {
+			ret = true;
+			break;
+		}
+	}
+	spin_unlock(&aobj_swap_lock);
+	return ret;
+}
+
 /**
  * aobj_swapon - start paging to a block device
  * @path: the block device
  * @priority: higher fills first
  *
  * => nothing locked; sleeps.
- * Return: 0, or -EBUSY (in use, by aobj or anyone else, or an I/O to it
- * that timed out is still pending), -ENOTBLK, -ENOENT,
- * -EINVAL (empty device), -ENOSPC (slot numbers exhausted), -ENOMEM,
- * -ENODEV (the device went away meanwhile).
+ * Return: 0, or -EBUSY (in use, by aobj or anyone else, or kept claimed
+ * by aobj until a swap I/O to it that was given up on ends), -ENOTBLK,
+ * -ENOENT, -EINVAL (empty device), -ENOSPC (slot numbers exhausted),
+ * -ENOMEM, -ENODEV (the device went away meanwhile).
  */
 int aobj_swapon(const char *path, int priority)
 {
@@ -825,7 +906,8 @@ int aobj_swapon(const char *path, int priority)
 	/* Where a dead device's work runs: made once, freed at module exit. */
 	mutex_lock(&aobj_swapon_lock);
 	if (!aobj_swap_wq)
-		aobj_swap_wq = alloc_workqueue("aobj_swap", WQ_UNBOUND, 0);
+		aobj_swap_wq = alloc_workqueue("aobj_swap",
+					       WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	mutex_unlock(&aobj_swapon_lock);
 	if (!aobj_swap_wq) {
 		err = -ENOMEM;
@@ -841,16 +923,12 @@ int aobj_swapon(const char *path, int priority)
 	if (IS_ERR(sd->bdev_file)) {
 		err = PTR_ERR(sd->bdev_file);
 		sd->bdev_file = NULL;
+		if (err == -EBUSY && aobj_swap_orphan_of(path))
+			pr_warn("swapon %s: busy until a swap I/O to it that was given up on ends\n",
+				path);
 		goto err;
 	}
 	sd->bdev = file_bdev(sd->bdev_file);
-	/* Its sectors could still be written by a bio given up on. */
-	if (aobj_io_pending_on(sd->bdev)) {
-		pr_warn("swapon %s: a swap I/O to it that timed out is still pending\n",
-			path);
-		err = -EBUSY;
-		goto err;
-	}
 	pages = bdev_nr_bytes(sd->bdev) >> PAGE_SHIFT;
 	if (!pages) {
 		err = -EINVAL;
@@ -1106,6 +1184,8 @@ void aobj_swap_exit(void)
 		sd->listed = false;
 	}
 	list_splice_init(&aobj_swapdevs, &devs);
+	/* Each bio given up on holds a module reference. */
+	WARN_ON(!list_empty(&aobj_swap_orphans));
 	spin_unlock(&aobj_swap_lock);
 	mutex_unlock(&aobj_swapon_lock);
 
@@ -1121,4 +1201,5 @@ void aobj_swap_exit(void)
 		destroy_workqueue(aobj_swap_wq);
 	aobj_swap_wq = NULL;
 	bioset_exit(&aobj_bioset);
+	mempool_destroy(aobj_io_pool);
 }

@@ -24,6 +24,7 @@ D=/dev/nbd5
 set -- $AOBJ_DISKS
 LOCAL=$1
 failed=0 link_off=0
+old_timeout=$(cat "$PARAMS/swap_io_timeout")
 
 check() {	# check DESCRIPTION COMMAND...
 	local what=$1
@@ -38,8 +39,9 @@ check() {	# check DESCRIPTION COMMAND...
 dev_used() { $A swaps --noheadings --bytes | awk -v d="$1" '$1 == d { u = $5 / 4096 } END { print u + 0 }'; }
 dev_flags() { $A swaps --noheadings | awk -v d="$1" '$1 == d { f = $7 } END { print (f == "" ? "gone" : f) }'; }
 cleanup() {
+	trap - EXIT
 	echo 0 >"$PARAMS/max_resident_mb"
-	echo 60 >"$PARAMS/swap_io_timeout"
+	echo "$old_timeout" >"$PARAMS/swap_io_timeout"
 	for id in $($A list --noheadings 2>/dev/null | awk '{ print $1 }'); do
 		$A detach "$id" >/dev/null 2>&1
 	done
@@ -52,8 +54,10 @@ cleanup() {
 
 nbd_net_up || exit 1
 nbd_disconnect $D
+trap cleanup EXIT
 # No NBD timeout: a request that gets no answer stays in flight for good.
-NBD_TIMEOUT=0 nbd_connect b $D || exit 1
+connect_d() { NBD_TIMEOUT=0 nbd_connect b $D; }
+connect_d || exit 1
 echo "$TIMEOUT" >"$PARAMS/swap_io_timeout"
 $A swapon $D --priority 10 && $A swapon "$LOCAL" --priority 0 ||
 	{ echo "FAIL: swapon"; cleanup; exit 1; }
@@ -91,7 +95,7 @@ check "no swapon while the request given up on is pending: EBUSY" \
 # device is disconnected), and the device can serve again.
 nbd_ctl link b on && link_off=0
 nbd_disconnect $D
-NBD_TIMEOUT=0 nbd_connect b $D
+check "$D connected again" connect_d
 back() { $A swapon $D --priority 10 2>/dev/null; }
 n=0
 while ! back && [ "$n" -lt 60 ]; do

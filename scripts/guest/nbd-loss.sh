@@ -44,6 +44,7 @@ LIMIT=/sys/module/aobj/parameters/max_resident_mb
 set -- $AOBJ_DISKS
 LOCAL=$1
 failed=0 lost_b=0
+old_timeout=$(cat /sys/module/aobj/parameters/swap_io_timeout)
 B=/dev/nbd1 B_USED=/dev/nbd1	# export b's device, and all it had
 
 stat() { cat "$STATS/$1"; }
@@ -53,7 +54,7 @@ dev_flags() { $A swaps --noheadings | awk -v d="$1" '$1 == d { f = $7 } END { pr
 show() {
 	echo "--- $*"
 	$A swaps
-	for s in pageouts pageins io_errors bad_slots; do
+	for s in pageouts pageins io_errors io_timeouts bad_slots; do
 		printf '%s=%s ' "$s" "$(stat $s)"
 	done
 	echo
@@ -90,7 +91,7 @@ restore_b() {
 new_obj() { $A create "$1" | awk '{ print $1 }'; }
 cleanup() {
 	echo 0 >"$LIMIT"
-	echo 60 >/sys/module/aobj/parameters/swap_io_timeout
+	echo "$old_timeout" >/sys/module/aobj/parameters/swap_io_timeout
 	for id in $($A list --noheadings 2>/dev/null | awk '{ print $1 }'); do
 		$A detach "$id" >/dev/null 2>&1
 	done
@@ -133,8 +134,9 @@ nbd_connect b $B || { nbd_disconnect /dev/nbd0; exit 1; }
 $A swapon /dev/nbd0 --priority 10 && $A swapon $B --priority 10 &&
 	$A swapon "$LOCAL" --priority 0 || { echo "FAIL: swapon"; cleanup; exit 1; }
 echo 8 >"$LIMIT"
-# nbd's own timeout (NBD_TIMEOUT) fails a request first; this bounds one
-# that nbd loses (seen after a reconnection) at 20 s instead of for ever.
+# nbd's own timeout (NBD_TIMEOUT) should fail a request first; this
+# bounds one that nbd keeps (seen with the link cut, and after a
+# reconnection) at 20 s instead of for ever.  show() prints io_timeouts.
 echo 20 >/sys/module/aobj/parameters/swap_io_timeout
 echo "mode $mode: /dev/nbd0 (a) and $B (b) at priority 10, $LOCAL at 0, limit 8 MiB, NBD timeout $NBD_TIMEOUT s"
 

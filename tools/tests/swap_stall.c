@@ -8,8 +8,10 @@
  * waited for it gets SIGBUS within that time, io_timeouts counts it, the
  * device is marked failing and stalled (its other pages fail at once, not
  * after another wait each), it can be swapped off at once, and it cannot
- * be swapped on again until the request has ended, since a late write
- * could land on a reused slot.  Once it has, the device serves again.
+ * be swapped on again until the request has ended (aobj keeps it claimed,
+ * since a late write could land on a reused slot).  Once it has, the
+ * device serves again.  A write that gets no answer leaves its pages in
+ * memory, intact.
  *
  * Needs null_blk's timeout injection (CONFIG_BLK_DEV_NULL_BLK_FAULT_INJECTION
  * with configfs): the debug kernel only.  Exit 0/1/77.
@@ -30,6 +32,35 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* null_blk drops the next request: the block layer ends it after STALL_MS. */
+static void arm(void)
+{
+	if (write_str(INJECT "verbose", "0") ||
+	    write_str(INJECT "interval", "1") ||
+	    write_str(INJECT "times", "1") ||
+	    write_str(INJECT "probability", "100"))
+		t_bail("cannot arm %s", INJECT);
+}
+
+/* Swapon, as soon as the request given up on has ended; seconds since @t. */
+static double wait_swapon(double t)
+{
+	double took;
+	int n, err;
+
+	for (n = 0; n < 2 * STALL_MS / 100; n++) {
+		err = sw_swapon(NB_PATH, 0);
+		if (err != -EBUSY)
+			break;
+		usleep(100000);
+	}
+	took = now() - t;
+	if (!t_check_errno(err ? -1 : 0, -err, 0,
+			   "SWAPON once the request has ended (%.1f s later)", took))
+		t_bail("cannot go on without the device");
+	return took;
 }
 
 /* Fill a fresh object of NPAGES, write it to the device, evict it. */
@@ -59,25 +90,26 @@ static char *object_on_device(uint64_t seed, int *fdp)
 	return map;
 }
 
-static void stall(void)
+/*
+ * A read that gets no answer: SIGBUS after swap_io_timeout; the device is
+ * stalled (its other pages fail at once), is swapped off at once, and
+ * cannot be swapped on again until the read has ended.
+ */
+static void stalled_read(void)
 {
 	struct aobj_swapdev_info e;
 	long long to0, io0, used;
 	uint64_t w, lost;
 	double t, took;
 	char *map, *map2;
-	int fd, fd2, err, n;
+	int fd, fd2, err;
 
 	sw_swapon_or_bail(NB_PATH, 0);
 	map = object_on_device(7, &fd);
 	used = sw_used(NB_PATH);
 	T_EQ(used, NPAGES, "SWAPS: %d slots used on %s", NPAGES, NB_PATH);
 
-	if (write_str(INJECT "verbose", "0") ||
-	    write_str(INJECT "interval", "1") ||
-	    write_str(INJECT "times", "1") ||
-	    write_str(INJECT "probability", "100"))
-		t_bail("cannot arm %s", INJECT);
+	arm();
 	to0 = t_gstat("io_timeouts");
 	io0 = t_gstat("io_errors");
 	sw_set_limit_mb(8);
@@ -120,24 +152,76 @@ static void stall(void)
 		sw_swapoff(NB_PATH, NULL);
 
 	/* The block layer times the request out; then the device is free. */
-	for (n = 0; n < 2 * STALL_MS / 100; n++) {
-		err = sw_swapon(NB_PATH, 0);
-		if (err != -EBUSY)
-			break;
-		usleep(100000);
-	}
-	took = now() - t;
-	t_check_errno(err ? -1 : 0, -err, 0,
-		      "SWAPON once the request has ended (%.1f s later)", took);
-	if (err)
-		return;
+	wait_swapon(t);
 	sw_set_limit_mb(0);
 	map2 = object_on_device(9, &fd2);
 	sw_set_limit_mb(0);
 	sw_verify_pages(map2, NPAGES, NULL, 9, "an object paged out to it again");
 	munmap(map2, (size_t)NPAGES * 4096);
 	munmap(map, (size_t)NPAGES * 4096);
+	t_detach_fd(fd2);
+	t_detach_fd(fd);
 	close(fd2);
+	close(fd);
+}
+
+/*
+ * A write that gets no answer: the pages stay in memory, intact and
+ * dirty; the device, swapped off meanwhile, stays claimed until the
+ * write has ended, and then serves again.
+ */
+static void stalled_write(void)
+{
+	const size_t n = 64, size = n * 4096;
+	struct aobj_swapdev_info e;
+	long long to0;
+	uint64_t lost;
+	double t, took;
+	char *map;
+	size_t i;
+	int fd, err;
+
+	sw_set_limit_mb(0);
+	fd = t_open_or_bail(t_create(size, 0, 0600), O_RDWR);
+	map = t_map(fd, size, PROT_READ | PROT_WRITE);
+	if (map == MAP_FAILED)
+		t_bail("mmap: %s", strerror(errno));
+	for (i = 0; i < n; i++)
+		sw_fill_page(map + i * 4096, i, 11);
+	arm();
+	to0 = t_gstat("io_timeouts");
+	t = now();
+	err = t_flush(fd, AOBJ_FLUSH_CLEAN, 0, 0);
+	took = now() - t;
+	t_check(err != 0, "FLUSH CLEAN whose write got no answer fails (%s)",
+		err ? strerror(errno) : "no error");
+	if (!t_check(took < GIVE_UP_S + 2.5, "after swap_io_timeout, not the disk's %d ms",
+		     STALL_MS))
+		t_diag("FLUSH took %.1f s", took);
+	T_EQ(t_gstat("io_timeouts") - to0, 1, "io_timeouts counts it");
+	if (sw_swapdev(NB_PATH, &e))
+		t_check(e.bad > 0, "its slots are retired (%llu bad)",
+			(unsigned long long)e.bad);
+	sw_verify_pages(map, n, NULL, 11, "the pages whose write got no answer");
+
+	t = now();
+	err = sw_swapoff(NB_PATH, &lost);
+	took = now() - t;
+	t_check_errno(err ? -1 : 0, -err, 0, "SWAPOFF with the write pending");
+	if (!t_check(took < 1.5, "at once"))
+		t_diag("swapoff took %.1f s", took);
+	T_EQ(lost, 0, "SWAPOFF: nothing lost");
+	err = sw_swapon(NB_PATH, 0);
+	t_check_errno(err ? -1 : 0, -err, EBUSY,
+		      "SWAPON while the write given up on is pending: still claimed");
+	if (!err)
+		sw_swapoff(NB_PATH, NULL);
+	wait_swapon(t);
+	err = t_flush(fd, AOBJ_FLUSH_CLEAN, 0, 0);
+	t_check_errno(err, errno, 0, "FLUSH CLEAN to the device again");
+	T_EQ(sw_used(NB_PATH), (long long)n, "SWAPS: its %zu pages on it", n);
+	sw_verify_pages(map, n, NULL, 11, "the pages, after all that");
+	munmap(map, size);
 	close(fd);
 }
 
@@ -165,6 +249,7 @@ int main(void)
 	snprintf(val, sizeof(val), "%d", GIVE_UP_S);
 	if (t_param_set("swap_io_timeout", val))
 		t_bail("swap_io_timeout: %s", strerror(errno));
-	stall();
+	stalled_read();
+	stalled_write();
 	return sw_done();
 }
