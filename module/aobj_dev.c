@@ -925,12 +925,38 @@ static vm_fault_t aobj_vm_fault(struct vm_fault *vmf)
 	return VM_FAULT_LOCKED | (err == AOBJ_GOT_SWAPIN ? VM_FAULT_MAJOR : 0);
 }
 
+/*
+ * aobj_vm_map_pages: fault-around (filemap_map_pages()) maps resident,
+ * unlocked pages around a read fault, the faulting one included, and
+ * ->fault is then not called: that read is a use of the page all the
+ * same, which aging must see.  The page is marked referenced here, under
+ * a speculative reference, as the page cache's lookups take one.
+ * => mmap_lock or the VMA lock held; RCU inside.
+ */
+static vm_fault_t aobj_vm_map_pages(struct vm_fault *vmf, pgoff_t start,
+				    pgoff_t end)
+{
+	struct aobj *obj = vmf->vma->vm_private_data;
+	struct folio *folio;
+
+	rcu_read_lock();
+	folio = xa_load(aobj_folios(obj), vmf->pgoff);
+	if (folio && !xa_is_value(folio) && folio_try_get(folio)) {
+		if (folio->mapping == aobj_mapping(obj) &&
+		    folio->index == vmf->pgoff && !folio_test_referenced(folio))
+			folio_set_referenced(folio);
+		folio_put(folio);
+	}
+	rcu_read_unlock();
+	return filemap_map_pages(vmf, start, end);
+}
+
 static const struct vm_operations_struct aobj_vm_ops = {
 	.open = aobj_vm_open,
 	.close = aobj_vm_close,
 	.fault = aobj_vm_fault,
 	/* Fault-around: resident, unlocked pages next to a read fault. */
-	.map_pages = filemap_map_pages,
+	.map_pages = aobj_vm_map_pages,
 };
 
 static int aobj_node_mmap(struct file *file, struct vm_area_struct *vma)

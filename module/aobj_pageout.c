@@ -11,7 +11,8 @@
  * locked memory (RLIMIT_MEMLOCK, the memory cgroup), outside it.
  *
  * Victims come from the tail of the inactive list; a page referenced since
- * it got there goes back to the active list (second chance).  A victim is
+ * it got there goes back to the active list (second chance), and so does
+ * one whose mappings show a use (aobj_pageout_cluster()).  A victim is
  * paged out together with other inactive pages of its object, up to
  * AOBJ_PAGEOUT_CLUSTER, in one bio to contiguous slots.  Before a
  * page is written every user mapping of it is revoked; a clean page whose
@@ -72,6 +73,12 @@
 #define AOBJ_LRU_REFILL		256
 /* How far from the inactive tail a cluster is gathered. */
 #define AOBJ_PAGEOUT_LOOKAHEAD	(4 * AOBJ_PAGEOUT_CLUSTER)
+/*
+ * Clusters a scan may send back to the active list as used (one refill's
+ * worth): more, and one scan would go round the whole of the lists, taking
+ * the pages it sent back at its start before they could be used again.
+ */
+#define AOBJ_AGING_ROUNDS	(AOBJ_LRU_REFILL / AOBJ_PAGEOUT_CLUSTER)
 
 static struct work_struct aobj_pageout_work;
 static struct work_struct aobj_oom_work;
@@ -454,15 +461,33 @@ static int aobj_pageout_drop_locked(struct aobj *obj, struct folio **run,
  * mappings, one call per run of consecutive indexes, drop the clean ones,
  * write the dirty ones to contiguous slots.
  *
+ * Aging.  A use of a page through a mapping it is already in sets the
+ * accessed bit of a PTE, which aobj cannot read: the kernel exports no
+ * rmap walk (folio_referenced()).  But revoking a mapping hands that bit
+ * over: zap_present_folio_ptes() calls folio_mark_accessed() for a young
+ * PTE of a file folio, which sets PG_referenced.  So the pages of a
+ * cluster are looked at again after their mappings are revoked, and one
+ * found referenced goes back to the active list instead of out: it was
+ * mapped since it was last looked at (on x86 a PTE is young from the
+ * moment it is made, fault-around's included, so that is all a young PTE
+ * tells); after that one round, only a new fault or use counts.  Its next
+ * use faults (minor) and maps it again.  Without @age (the cgroup
+ * fallback, @by_index, and a scan out of aging rounds) such pages go all
+ * the same.
+ *
  * => nothing locked; the caller holds a reference on @obj.
- * Return: pages that left memory.
+ * Return: pages that left memory; *@aged: pages sent back to the active
+ * list as used.
  */
-static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index)
+static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index,
+				bool age, int *aged)
 {
 	struct address_space *mapping = aobj_mapping(obj);
 	struct folio *run[AOBJ_PAGEOUT_CLUSTER];
 	pgoff_t idx[AOBJ_PAGEOUT_CLUSTER];
 	int i, j, n = 0, nr, freed = 0;
+
+	*aged = 0;
 
 	/*
 	 * The OOM worker waits for the lock once a scan of trylocks freed
@@ -479,6 +504,15 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index)
 
 	nr = aobj_pageout_gather(obj, index, run, by_index);
 	nr = aobj_pageout_drop_locked(obj, run, nr);
+	/*
+	 * PG_active over the unmap: with the classic LRU, a second young PTE
+	 * (a second mapping) would make folio_mark_accessed() clear the
+	 * PG_referenced the first one set, on a folio that is not active.
+	 * Our folios are never on the kernel's LRU; the flag is gone again
+	 * before the folio lock is.
+	 */
+	for (i = 0; i < nr; i++)
+		folio_set_active(run[i]);
 	for (i = 0; i < nr && mapping_mapped(mapping); i = j) {
 		for (j = i + 1; j < nr; j++)
 			if (run[j]->index != run[j - 1]->index + 1)
@@ -486,6 +520,8 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index)
 		unmap_mapping_range(mapping, (loff_t)run[i]->index << PAGE_SHIFT,
 				    (loff_t)(j - i) << PAGE_SHIFT, 1);
 	}
+	for (i = 0; i < nr; i++)
+		folio_clear_active(run[i]);
 
 	for (i = 0; i < nr; i++) {
 		struct folio *folio = run[i];
@@ -504,6 +540,15 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index)
 			list_move(&folio->lru, &aobj_lru_active);
 			spin_unlock(&aobj_lru_lock);
 			folio_unlock(folio);
+			continue;
+		}
+		/* A young PTE, handed over by the unmap above: in use. */
+		if (age && folio_test_clear_referenced(folio)) {
+			spin_lock(&aobj_lru_lock);
+			list_move(&folio->lru, &aobj_lru_active);
+			spin_unlock(&aobj_lru_lock);
+			folio_unlock(folio);
+			(*aged)++;
 			continue;
 		}
 		if (!folio_test_dirty(folio)) {
@@ -576,7 +621,11 @@ static bool aobj_memcg_victim(struct mem_cgroup *memcg, struct aobj **objp,
 /*
  * aobj_pageout_scan: look at up to @nr_to_scan victims, stop once
  * @nr_to_free pages have left memory.  With @memcg, only pages charged to
- * it or to a cgroup below it.
+ * it or to a cgroup below it.  A victim whose cluster only went back to
+ * the active list as used through its mappings (aobj_pageout_cluster()'s
+ * aging) does not count, up to AOBJ_AGING_ROUNDS of them; after that
+ * such pages go all the same, so that a scan frees what can go even when
+ * every page was in use, and does not go round the lists.
  * => nothing locked; sleeps.
  * Return: pages that left memory.
  */
@@ -585,8 +634,10 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 				       struct mem_cgroup *memcg)
 {
 	unsigned long freed = 0;
+	unsigned long aging = min_t(unsigned long, nr_to_scan, AOBJ_AGING_ROUNDS);
+	int n, aged;
 
-	while (nr_to_scan-- && freed < nr_to_free) {
+	for (; nr_to_scan && freed < nr_to_free; nr_to_scan--) {
 		struct folio *folio;
 		struct aobj *obj;
 		pgoff_t index;
@@ -597,7 +648,8 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 			spin_unlock(&aobj_lru_lock);
 			/* The cgroup's pages are far from the tails. */
 			if (memcg && aobj_memcg_victim(memcg, &obj, &index)) {
-				freed += aobj_pageout_cluster(obj, index, true);
+				freed += aobj_pageout_cluster(obj, index, true,
+							      false, &aged);
 				aobj_detach_async(obj);
 				cond_resched();
 				continue;
@@ -618,8 +670,13 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 		}
 		spin_unlock(&aobj_lru_lock);
 
-		freed += aobj_pageout_cluster(obj, index, false);
+		n = aobj_pageout_cluster(obj, index, false, aging, &aged);
+		freed += n;
 		aobj_detach_async(obj);
+		if (!n && aged && aging) {
+			aging--;
+			nr_to_scan++;
+		}
 		cond_resched();
 	}
 	return freed;

@@ -88,6 +88,7 @@ ROWS = [
     ("swapoff", "main", "5. swapoff", "s/GiB", False, 0.5, None, None),
     ("meta_bytes_per_page", "main", "6. kmem per swapped page", "bytes", False, 1.0, None, None),
     ("swapon_kmem", "setup", "6. kmem of swapon (whole device)", "bytes", False, None, None, None),
+    ("hotset_majflt", "main", "8. hot set: major faults per 1000 accesses", "faults/1000", False, 1.0, None, None),
 ]
 
 

@@ -20,7 +20,8 @@
 # Environment: BENCH_MEM (1G), BENCH_DISK_MB (4608: the 4 GiB scaling
 # object; the images are sparse), BENCH_TIMEOUT (5400), and the guest's
 # BENCH_LIMIT_MB, BENCH_REPS, BENCH_SMALL_MB, BENCH_BIG_MB, BENCH_SCALE_MB,
-# BENCH_SWAPOFF_MAX_MB, BENCH_RAW_MB, BENCH_TRACE, BENCH_MAIN, BENCH_PROBES
+# BENCH_SWAPOFF_MAX_MB, BENCH_RAW_MB, BENCH_TRACE, BENCH_MAIN, BENCH_PROBES,
+# BENCH_HOTSET_ACCESSES
 # (scripts/guest/bench.sh);
 # AOBJ_ACCEL=kvm|tcg as for every VM.  The VM's files (modules, tools,
 # disks, initramfs, console log) are in out/bench/, apart from the
@@ -73,7 +74,8 @@ cp "$AOBJ_TOP/out/tools/aobj-bench" "$bench_out/tools/"
 
 envs=()
 for v in BENCH_LIMIT_MB BENCH_REPS BENCH_SMALL_MB BENCH_BIG_MB BENCH_SCALE_MB \
-	 BENCH_RAW_MB BENCH_TRACE BENCH_SWAPOFF_MAX_MB BENCH_MAIN BENCH_PROBES BENCH_GRAPH; do
+	 BENCH_RAW_MB BENCH_TRACE BENCH_SWAPOFF_MAX_MB BENCH_MAIN BENCH_PROBES BENCH_GRAPH \
+	 BENCH_HOTSET_ACCESSES; do
 	[ -z "${!v+x}" ] || envs+=(--env "$v=${!v}")
 done
 if [ "$remote" = 1 ]; then

@@ -13,6 +13,8 @@
  *   aobj-bench pageout-rand aobj|memfd MB     random-order pageout
  *   aobj-bench pageout-mt aobj|memfd MB N     sequential writes, N threads
  *   aobj-bench refgrow aobj|memfd MB          refault 7/8 limit, then grow past it
+ *   aobj-bench hotset aobj|memfd MB HOT LIM N  N accesses, 90% to a HOT MiB hot
+ *                                             set, under memory.max=LIM MiB
  *
  * Environment: BENCH_REP (run number, for the record), BENCH_TAG (label),
  * BENCH_LIMIT_MB (aobj's max_resident_mb = the memcg's memory.max),
@@ -872,11 +874,77 @@ static void t_refgrow(long mb)
 	obj_destroy(&o);
 }
 
+/*
+ * t_hotset: aging.  An object of @mb MiB is written, then read at random
+ * through one mapping, 90% of the accesses to its first @hot_mb MiB and
+ * 10% uniform over the rest, with both systems in the memory cgroup at
+ * memory.max = @lim_mb (aobj without a resident limit of its own).  After
+ * @n accesses to warm up, the major faults (getrusage) of @n more are
+ * counted: a pager that keeps the hot set resident takes few.
+ */
+static void t_hotset(long mb, long hot_mb, long lim_mb, long n)
+{
+	uint64_t hot, i, pg;
+	struct rusage ru0, ru1;
+	char v[32];
+	struct obj o;
+	long long swapins = 0;
+	double t0, secs;
+	long maj;
+
+	if (!cg)
+		die("hotset: no BENCH_CG");
+	if (mb <= 0 || hot_mb <= 0 || hot_mb >= mb || lim_mb <= 0 || n <= 0) {
+		fprintf(stderr, "aobj-bench: hotset: want MB > HOT_MB > 0, LIMIT_MB > 0, ACCESSES > 0\n");
+		exit(2);
+	}
+	snprintf(v, sizeof(v), "%ld", lim_mb << 20);
+	cg_write("memory.max", v);
+	if (is_aobj) {
+		set_limit_mb(0);
+		cg_write("cgroup.procs", "0");	/* the object is charged there */
+	}
+	obj_create(&o, (size_t)mb << 20);
+	hot = ((uint64_t)hot_mb << 20) / PG;
+	if (hot >= o.pages)
+		die("hotset: hot set not smaller than the object");
+	obj_map(&o);
+	for (i = 0; i < o.pages; i++)
+		put_page(o.p, i);
+	for (i = 0; i < (uint64_t)n; i++) {
+		pg = rnd() % 10 ? rnd() % hot : hot + rnd() % (o.pages - hot);
+		check_page(o.p, pg);
+	}
+	getrusage(RUSAGE_SELF, &ru0);
+	if (is_aobj)
+		swapins = stat_num("faults_swapin");
+	t0 = now();
+	for (i = 0; i < (uint64_t)n; i++) {
+		pg = rnd() % 10 ? rnd() % hot : hot + rnd() % (o.pages - hot);
+		check_page(o.p, pg);
+	}
+	secs = now() - t0;
+	getrusage(RUSAGE_SELF, &ru1);
+	if (is_aobj)
+		swapins = stat_num("faults_swapin") - swapins;
+	maj = ru1.ru_majflt - ru0.ru_majflt;
+	result("hotset_majflt", maj * 1000.0 / n, "faults/1000",
+	       "\"mb\":%ld,\"hot_mb\":%ld,\"limit_mb\":%ld,\"accesses\":%ld,"
+	       "\"majflt\":%ld,\"aobj_swapin_faults\":%lld,\"s\":%.3f",
+	       mb, hot_mb, lim_mb, n, maj, swapins, secs);
+	obj_destroy(&o);
+	snprintf(v, sizeof(v), "%ld", limit_mb << 20);
+	cg_write("memory.max", v);
+	if (is_aobj)
+		set_limit_mb(limit_mb);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: aobj-bench raw DEV MB | swapon aobj|linux DEV |\n"
 		"  zerofill|refault SYS MB ITERS | swap SYS MB | pageout-rand SYS MB |\n"
-		"  pageout-mt SYS MB THREADS | refgrow SYS MB\n"
+		"  pageout-mt SYS MB THREADS | refgrow SYS MB |\n"
+		"  hotset SYS MB HOT_MB LIMIT_MB ACCESSES\n"
 		"  (SYS: aobj or memfd)\n");
 	exit(2);
 }
@@ -930,6 +998,8 @@ int main(int argc, char **argv)
 		t_refgrow(atol(argv[3]));
 	else if (!strcmp(test, "pageout-mt") && argc == 5)
 		t_pageout_mt(atol(argv[3]), atoi(argv[4]));
+	else if (!strcmp(test, "hotset") && argc == 7)
+		t_hotset(atol(argv[3]), atol(argv[4]), atol(argv[5]), atol(argv[6]));
 	else
 		usage();
 	return bad ? 1 : 0;

@@ -80,12 +80,15 @@ cat /proc/swaps
 echo "bench: page-cluster $(cat /proc/sys/vm/page-cluster), memory.max $(cat $CG/memory.max), max_resident_mb $(cat /sys/module/aobj/parameters/max_resident_mb)"
 
 # 3. Workloads, A/B alternating, REPS rounds.
-MAIN=${BENCH_MAIN:-zerofill refault swap pageout-rand}
+MAIN=${BENCH_MAIN:-zerofill refault swap pageout-rand hotset}
+# hotset: 256 MiB object, 32 MiB hot set, memory.max 64 MiB for both.
+HOTSET_ACCESSES=${BENCH_HOTSET_ACCESSES:-100000}
 for r in $(seq 1 "$REPS"); do
 	for w in $MAIN; do
 		for s in aobj memfd; do
 			case $w in
 			zerofill|refault) run "$r" main $w $s "$SMALL" 4 ;;
+			hotset) run "$r" main hotset $s 256 32 64 "$HOTSET_ACCESSES" ;;
 			*) run "$r" main $w $s "$BIG" ;;
 			esac
 		done
