@@ -26,18 +26,6 @@ LOCAL=$1
 failed=0 link_off=0
 old_timeout=$(cat "$PARAMS/swap_io_timeout")
 
-check() {	# check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-	else
-		echo "FAIL: $what"
-		failed=1
-	fi
-}
-dev_used() { $A swaps --noheadings --bytes | awk -v d="$1" '$1 == d { u = $5 / 4096 } END { print u + 0 }'; }
-dev_flags() { $A swaps --noheadings | awk -v d="$1" '$1 == d { f = $7 } END { print (f == "" ? "gone" : f) }'; }
 cleanup() {
 	trap - EXIT
 	echo 0 >"$PARAMS/max_resident_mb"

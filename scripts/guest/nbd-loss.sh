@@ -48,9 +48,6 @@ old_timeout=$(cat /sys/module/aobj/parameters/swap_io_timeout)
 B=/dev/nbd1 B_USED=/dev/nbd1	# export b's device, and all it had
 
 stat() { cat "$STATS/$1"; }
-# dev_used DEV: pages in use on DEV (0 if not listed); dev_flags DEV: its flags.
-dev_used() { $A swaps --noheadings --bytes | awk -v d="$1" '$1 == d { u = $5 / 4096 } END { print u + 0 }'; }
-dev_flags() { $A swaps --noheadings | awk -v d="$1" '$1 == d { f = $7 } END { print (f == "" ? "gone" : f) }'; }
 show() {
 	echo "--- $*"
 	$A swaps
@@ -58,16 +55,6 @@ show() {
 		printf '%s=%s ' "$s" "$(stat $s)"
 	done
 	echo
-}
-check() {	# check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-	else
-		echo "FAIL: $what"
-		failed=1
-	fi
 }
 # wait_for SECONDS COMMAND...: poll COMMAND every 0.2 s; its status at the
 # end.  COMMAND's arguments are expanded once, by the caller: a condition

@@ -73,3 +73,20 @@ nbd_ctl() {
 	echo "host: $* -> ${ans:-no answer}"
 	[ "$ans" = ok ]
 }
+
+# For the far-memory tests: check DESCRIPTION COMMAND... prints "ok:" or
+# "FAIL:" (and sets failed=1) by COMMAND's status; dev_used DEV: pages in
+# use on aobj swap device DEV (0 if not listed); dev_flags DEV: its flags
+# as aobjctl swaps prints them ("gone" if not listed).
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+	else
+		echo "FAIL: $what"
+		failed=1
+	fi
+}
+dev_used() { /tools/aobjctl swaps --noheadings --bytes | awk -v d="$1" '$1 == d { u = $5 / 4096 } END { print u + 0 }'; }
+dev_flags() { /tools/aobjctl swaps --noheadings | awk -v d="$1" '$1 == d { f = $7 } END { print (f == "" ? "gone" : f) }'; }

@@ -19,17 +19,6 @@
  */
 #include "swaptest.h"
 
-#include <sys/resource.h>
-
-static long majflt(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru))
-		t_bail("getrusage: %s", strerror(errno));
-	return ru.ru_majflt;
-}
-
 #define LIMIT_MB	8
 #define OBJ_MB		40
 #define HOT_MB		2
@@ -41,24 +30,13 @@ int main(void)
 	const size_t hot = HOT_MB * SW_MIB / 4096;
 	long long in0, pageins, po0, sw0;
 	long maj0;
-	char disks[4][64], *map;
+	char disk[64], *map;
 	volatile uint64_t sum = 0;
-	unsigned int id;
 	size_t i, j;
 	int fd;
 
-	sw_init("aging", 280);
-	if (t_pagesize != 4096)
-		t_skip("page size %ld", t_pagesize);
-	sw_disks(disks, 4, 1);
-	sw_swapon_or_bail(disks[0], 0);
-	sw_set_limit_mb(LIMIT_MB);
-
-	id = t_create(size, 0, 0600);
-	fd = t_open_or_bail(id, O_RDWR);
-	map = t_map(fd, size, PROT_READ | PROT_WRITE);
-	if (map == MAP_FAILED)
-		t_bail("mmap: %s", strerror(errno));
+	sw_init_disk("aging", 280, LIMIT_MB, disk);
+	map = sw_map_new(size, &fd, NULL);
 	for (i = 0; i < hot; i++)
 		sw_fill_page(map + i * 4096, i, 1);
 
@@ -83,13 +61,13 @@ int main(void)
 		t_diag("%lld pages read back", pageins);
 	sw_verify_pages(map, hot, NULL, 1, "hot set");
 	sw0 = t_gstat("faults_swapin");
-	maj0 = majflt();
+	maj0 = sw_majflt();
 	for (i = hot; i < npages; i++)
 		if (!sw_page_ok(map + i * 4096, i, 2))
 			break;
 	T_EQ(i, npages, "the cold pages read back intact");
 	sw0 = t_gstat("faults_swapin") - sw0;
-	maj0 = majflt() - maj0;
+	maj0 = sw_majflt() - maj0;
 	if (!t_check(sw0 > 0 && maj0 >= sw0,
 		     "reads from swap are major faults (ru_majflt)"))
 		t_diag("%lld swap-in faults, ru_majflt rose by %ld", sw0, maj0);

@@ -15,57 +15,35 @@
  */
 #include "swaptest.h"
 
-#include <sys/resource.h>
-
 #define LIMIT_MB	8
 #define OBJ_MB		24
-
-static long majflt(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru))
-		t_bail("getrusage: %s", strerror(errno));
-	return ru.ru_majflt;
-}
 
 int main(void)
 {
 	const size_t size = OBJ_MB * SW_MIB, npages = size / 4096;
 	long long swapins;
-	char disks[4][64], *map;
-	unsigned int id;
+	char disk[64], *map;
 	long maj;
 	size_t i;
 	int fd;
 
-	sw_init("majflt", 120);
-	if (t_pagesize != 4096)
-		t_skip("page size %ld", t_pagesize);
-	sw_disks(disks, 4, 1);
-	sw_swapon_or_bail(disks[0], 0);
-	sw_set_limit_mb(LIMIT_MB);
+	sw_init_disk("majflt", 120, LIMIT_MB, disk);
+	map = sw_map_new(size, &fd, NULL);
 
-	id = t_create(size, 0, 0600);
-	fd = t_open_or_bail(id, O_RDWR);
-	map = t_map(fd, size, PROT_READ | PROT_WRITE);
-	if (map == MAP_FAILED)
-		t_bail("mmap: %s", strerror(errno));
-
-	maj = majflt();
+	maj = sw_majflt();
 	for (i = 0; i < npages; i++)
 		sw_fill_page(map + i * 4096, i, 5);
-	maj = majflt() - maj;
+	maj = sw_majflt() - maj;
 	T_EQ(maj, 0, "zero-fill faults are not major faults");
 
 	swapins = t_gstat("faults_swapin");
-	maj = majflt();
+	maj = sw_majflt();
 	for (i = 0; i < npages; i++)
 		if (!sw_page_ok(map + i * 4096, i, 5))
 			break;
 	T_EQ(i, npages, "the object reads back intact");
 	swapins = t_gstat("faults_swapin") - swapins;
-	maj = majflt() - maj;
+	maj = sw_majflt() - maj;
 	t_diag("%lld swap-in faults, ru_majflt +%ld", swapins, maj);
 	t_check(swapins > 0, "the read faulted pages back from swap");
 	T_EQ(maj, swapins, "each swap-in fault is one major fault");

@@ -49,24 +49,13 @@ int main(void)
 	const size_t size = OBJ_MB * SW_MIB, lock = LOCK_MB * SW_MIB;
 	const size_t lpages = lock / 4096;
 	long long po0, kb;
-	char disks[4][64], *map, *q;
-	unsigned int id;
+	char disk[64], *map, *q;
 	size_t i, r;
 	uint64_t v;
 	int fd, g;
 
-	sw_init("mlock", 280);
-	if (t_pagesize != 4096)
-		t_skip("page size %ld", t_pagesize);
-	sw_disks(disks, 4, 1);
-	sw_swapon_or_bail(disks[0], 0);
-	sw_set_limit_mb(LIMIT_MB);
-
-	id = t_create(size, 0, 0600);
-	fd = t_open_or_bail(id, O_RDWR);
-	map = t_map(fd, size, PROT_READ | PROT_WRITE);
-	if (map == MAP_FAILED)
-		t_bail("mmap: %s", strerror(errno));
+	sw_init_disk("mlock", 280, LIMIT_MB, disk);
+	map = sw_map_new(size, &fd, NULL);
 	kb = vmlck_kb();
 	T_ERRNO(mlock(map, lock), 0, "mlock() of the first %d MiB", LOCK_MB);
 	T_EQ(vmlck_kb() - kb, (long long)lock >> 10, "VmLck counts the locked range");

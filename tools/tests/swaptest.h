@@ -17,6 +17,7 @@
 
 #include <dirent.h>
 #include <setjmp.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #define SW_MIB		(1ULL << 20)
@@ -421,6 +422,53 @@ T_API long long sw_vmstat(const char *key)
 	if (found < 0)
 		t_bail("no %s in /proc/vmstat", key);
 	return found;
+}
+
+/*
+ * sw_init_disk: sw_init() for a test of 4 KiB pages that swaps to one free
+ * disk of $AOBJ_DISKS (its path in @disk) under a resident limit of
+ * @limit_mb MiB.
+ */
+T_API void sw_init_disk(const char *name, unsigned int timeout,
+			unsigned int limit_mb, char disk[64])
+{
+	char disks[4][64];
+
+	sw_init(name, timeout);
+	if (t_pagesize != 4096)
+		t_skip("page size %ld", t_pagesize);
+	sw_disks(disks, 4, 1);
+	snprintf(disk, 64, "%s", disks[0]);
+	sw_swapon_or_bail(disk, 0);
+	sw_set_limit_mb(limit_mb);
+}
+
+/*
+ * sw_map_new: a new object of @size bytes (mode 0600), opened read-write
+ * (*@fdp) and mapped shared; *@idp (if not NULL) its id.
+ */
+T_API char *sw_map_new(size_t size, int *fdp, unsigned int *idp)
+{
+	unsigned int id = t_create(size, 0, 0600);
+	char *map;
+
+	*fdp = t_open_or_bail(id, O_RDWR);
+	map = t_map(*fdp, size, PROT_READ | PROT_WRITE);
+	if (map == MAP_FAILED)
+		t_bail("mmap: %s", strerror(errno));
+	if (idp)
+		*idp = id;
+	return map;
+}
+
+/* This process's major faults so far (getrusage()). */
+T_API long sw_majflt(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		t_bail("getrusage: %s", strerror(errno));
+	return ru.ru_majflt;
 }
 
 /* ---- touching pages that may SIGBUS ---- */
