@@ -625,7 +625,8 @@ static bool aobj_memcg_victim(struct mem_cgroup *memcg, struct aobj **objp,
  * the active list as used through its mappings (aobj_pageout_cluster()'s
  * aging) does not count, up to AOBJ_AGING_ROUNDS of them; after that
  * such pages go all the same, so that a scan frees what can go even when
- * every page was in use, and does not go round the lists.
+ * every page was in use, and does not go round the lists.  The OOM worker
+ * does no aging.
  * => nothing locked; sleeps.
  * Return: pages that left memory.
  */
@@ -636,6 +637,10 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 	unsigned long freed = 0;
 	unsigned long aging = min_t(unsigned long, nr_to_scan, AOBJ_AGING_ROUNDS);
 	int n, aged;
+
+	/* Out of memory: no unmapping of pages in use only to keep them. */
+	if (aobj_in_oom_worker())
+		aging = 0;
 
 	for (; nr_to_scan && freed < nr_to_free; nr_to_scan--) {
 		struct folio *folio;

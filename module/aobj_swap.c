@@ -137,6 +137,11 @@ static DEFINE_MUTEX(aobj_swapon_lock);
 static DECLARE_WAIT_QUEUE_HEAD(aobj_swapoff_wait);
 /* Runs the dead devices' workers; made by the first swapon. */
 static struct workqueue_struct *aobj_swap_wq;
+/*
+ * Releases bios given up on (aobj_io_release()), which give back pool
+ * elements: not behind a dead device's work, which can take long.
+ */
+static struct workqueue_struct *aobj_io_wq;
 /* Module exit has begun: no dead-device work any more.  aobj_swap_lock. */
 static bool aobj_swap_exiting;
 /* Devices off the table that wait for a bio given up on.  aobj_swap_lock. */
@@ -144,11 +149,21 @@ static LIST_HEAD(aobj_swap_orphans);
 /* Takes a dead device's slots out of every object; see aobj_swap_init(). */
 static void (*aobj_swap_reap)(int start, int end, u64 *lost) __ro_after_init;
 
+#define AOBJ_IO_TIMEOUT_MAX	3600
 static unsigned int swap_io_timeout = 60;
-module_param(swap_io_timeout, uint, 0644);
+
+static int aobj_set_io_timeout(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, AOBJ_IO_TIMEOUT_MAX);
+}
+
+static const struct kernel_param_ops aobj_io_timeout_ops = {
+	.set = aobj_set_io_timeout,
+	.get = param_get_uint,
+};
+module_param_cb(swap_io_timeout, &aobj_io_timeout_ops, &swap_io_timeout, 0644);
 MODULE_PARM_DESC(swap_io_timeout,
 		 "Seconds a swap read or write may take before it counts as failed (default 60, at most 3600; 0: no limit)");
-#define AOBJ_IO_TIMEOUT_MAX	3600
 
 /*
  * Bios the pool keeps for when memory is short.  A bio given up on keeps
@@ -489,7 +504,7 @@ static void aobj_io_end(struct bio *bio)
 	if (atomic_xchg(&io->state, AOBJ_IO_DONE) == AOBJ_IO_WAITING)
 		complete(&io->done);
 	else
-		queue_work(aobj_swap_wq, &io->work);
+		queue_work(aobj_io_wq, &io->work);
 }
 
 /*
@@ -536,8 +551,7 @@ static bool aobj_io_abandon(struct aobj_io *io)
 VISIBLE_IF_KUNIT
 int aobj_swap_rw(struct folio **folios, int slot, int nr, blk_opf_t opf)
 {
-	unsigned long timeout = min(READ_ONCE(swap_io_timeout),
-				    AOBJ_IO_TIMEOUT_MAX) * (unsigned long)HZ;
+	unsigned long timeout = READ_ONCE(swap_io_timeout) * (unsigned long)HZ;
 	struct block_device *bdev = NULL;
 	struct aobj_swapdev *sd;
 	sector_t sector = 0;
@@ -720,11 +734,11 @@ static bool aobj_swapdev_orphaned(struct aobj_swapdev *sd)
 	if (orphan && !sd->orphan) {
 		sd->orphan = true;
 		list_add(&sd->list, &aobj_swap_orphans);
-	}
-	spin_unlock(&aobj_swap_lock);
-	if (orphan)
+		/* Under the lock: once it is dropped, the release may free @sd. */
 		pr_info("%s: stays open until the swap I/O given up on ends\n",
 			sd->path);
+	}
+	spin_unlock(&aobj_swap_lock);
 	return orphan;
 }
 
@@ -903,13 +917,15 @@ int aobj_swapon(const char *path, int priority)
 	sd->priority = priority;
 	INIT_WORK(&sd->dead_work, aobj_swapdev_dead_work);
 
-	/* Where a dead device's work runs: made once, freed at module exit. */
+	/* Where the works run: made once, freed at module exit. */
 	mutex_lock(&aobj_swapon_lock);
 	if (!aobj_swap_wq)
-		aobj_swap_wq = alloc_workqueue("aobj_swap",
-					       WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+		aobj_swap_wq = alloc_workqueue("aobj_swap", WQ_UNBOUND, 0);
+	if (!aobj_io_wq)
+		aobj_io_wq = alloc_workqueue("aobj_swap_io",
+					     WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	mutex_unlock(&aobj_swapon_lock);
-	if (!aobj_swap_wq) {
+	if (!aobj_swap_wq || !aobj_io_wq) {
 		err = -ENOMEM;
 		goto err;
 	}
@@ -924,8 +940,8 @@ int aobj_swapon(const char *path, int priority)
 		err = PTR_ERR(sd->bdev_file);
 		sd->bdev_file = NULL;
 		if (err == -EBUSY && aobj_swap_orphan_of(path))
-			pr_warn("swapon %s: busy until a swap I/O to it that was given up on ends\n",
-				path);
+			pr_warn_ratelimited("swapon %s: busy until a swap I/O to it that was given up on ends\n",
+					    path);
 		goto err;
 	}
 	sd->bdev = file_bdev(sd->bdev_file);
@@ -1108,7 +1124,8 @@ u32 aobj_swap_list(struct aobj_swapdev_info *info, u32 room)
 			i->priority = sd->priority;
 			i->flags = (sd->draining ? AOBJ_SWAPDEV_DRAINING : 0) |
 				   (sd->dead ? AOBJ_SWAPDEV_DEAD : 0) |
-				   (sd->failing ? AOBJ_SWAPDEV_FAILING : 0);
+				   (sd->failing ? AOBJ_SWAPDEV_FAILING : 0) |
+				   (sd->stalled ? AOBJ_SWAPDEV_STALLED : 0);
 			i->slots = sd->nslots;
 			i->used = sd->nr_used;
 			i->bad = sd->nr_bad;
@@ -1200,6 +1217,9 @@ void aobj_swap_exit(void)
 	if (aobj_swap_wq)
 		destroy_workqueue(aobj_swap_wq);
 	aobj_swap_wq = NULL;
+	if (aobj_io_wq)
+		destroy_workqueue(aobj_io_wq);
+	aobj_io_wq = NULL;
 	bioset_exit(&aobj_bioset);
 	mempool_destroy(aobj_io_pool);
 }

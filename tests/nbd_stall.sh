@@ -67,11 +67,12 @@ echo "the reader ended $took s after the link was cut"
 check "object 1 reads back: exact, except its pages on $D, which fail" [ "$rc" = 0 ]
 check "the reader was not held past the timeout (${took} s)" [ "$took" -le $((TIMEOUT * 10)) ]
 check "the timeout was counted" [ "$(cat "$STATS/io_timeouts")" -gt "$t0" ]
-check "$D is marked failing ($(dev_flags $D))" [ "$(dev_flags $D)" = failing ]
+check "$D is marked stalled ($(dev_flags $D))" [ "$(dev_flags $D)" = stalled ]
 
 t=$(date +%s)
 timeout 60 $A swapoff $D
-check "the stalled device is swapped off ($(($(date +%s) - t)) s)" [ $? = 0 ]
+rc=$?
+check "the stalled device is swapped off ($(($(date +%s) - t)) s)" [ "$rc" = 0 ]
 err=$($A swapon $D --priority 10 2>&1)
 rc=$?
 echo "$err"

@@ -747,13 +747,14 @@ static int cmd_swaps(int argc, char **argv)
 			printf(", \"major\": %u, \"minor\": %u, \"priority\": %d"
 			       ", \"slots\": %" PRIu64 ", \"used\": %" PRIu64
 			       ", \"bad\": %" PRIu64 ", \"draining\": %s"
-			       ", \"dead\": %s, \"failing\": %s}",
+			       ", \"dead\": %s, \"failing\": %s, \"stalled\": %s}",
 			       e->major, e->minor, e->priority,
 			       (uint64_t)e->slots, (uint64_t)e->used,
 			       (uint64_t)e->bad,
 			       e->flags & AOBJ_SWAPDEV_DRAINING ? "true" : "false",
 			       e->flags & AOBJ_SWAPDEV_DEAD ? "true" : "false",
-			       e->flags & AOBJ_SWAPDEV_FAILING ? "true" : "false");
+			       e->flags & AOBJ_SWAPDEV_FAILING ? "true" : "false",
+			       e->flags & AOBJ_SWAPDEV_STALLED ? "true" : "false");
 		}
 		printf("%s]}\n", n ? "\n" : "");
 		free(ents);
@@ -777,6 +778,7 @@ static int cmd_swaps(int argc, char **argv)
 		       size, used, bad,
 		       e->flags & AOBJ_SWAPDEV_DRAINING ? "draining" :
 		       e->flags & AOBJ_SWAPDEV_DEAD ? "dead" :
+		       e->flags & AOBJ_SWAPDEV_STALLED ? "stalled" :
 		       e->flags & AOBJ_SWAPDEV_FAILING ? "failing" : "-");
 	}
 	free(ents);

@@ -126,8 +126,9 @@ static void stalled_read(void)
 	T_EQ(t_gstat("io_timeouts") - to0, 1, "io_timeouts counts it");
 	t_check(t_gstat("io_errors") > io0, "io_errors counts it");
 	if (t_check(sw_swapdev(NB_PATH, &e), "%s still listed", NB_PATH))
-		t_check(e.flags & AOBJ_SWAPDEV_FAILING, "%s marked failing",
-			NB_PATH);
+		t_check((e.flags & AOBJ_SWAPDEV_FAILING) &&
+			(e.flags & AOBJ_SWAPDEV_STALLED),
+			"%s marked failing and stalled", NB_PATH);
 
 	/* Stalled: the next page fails at once, without a wait of its own. */
 	t = now();
@@ -199,7 +200,7 @@ static void stalled_write(void)
 		     STALL_MS))
 		t_diag("FLUSH took %.1f s", took);
 	T_EQ(t_gstat("io_timeouts") - to0, 1, "io_timeouts counts it");
-	if (sw_swapdev(NB_PATH, &e))
+	if (t_check(sw_swapdev(NB_PATH, &e), "%s still listed", NB_PATH))
 		t_check(e.bad > 0, "its slots are retired (%llu bad)",
 			(unsigned long long)e.bad);
 	sw_verify_pages(map, n, NULL, 11, "the pages whose write got no answer");

@@ -180,6 +180,7 @@ struct aobj_swapoff {
 #define AOBJ_SWAPDEV_DRAINING	0x1	/* swapoff in progress */
 #define AOBJ_SWAPDEV_DEAD	0x2	/* device gone, leaving the table */
 #define AOBJ_SWAPDEV_FAILING	0x4	/* I/Os fail in a row: no pageouts to it */
+#define AOBJ_SWAPDEV_STALLED	0x8	/* an I/O given up on is pending: I/O fails */
 
 /**
  * struct aobj_swapdev_info - one swap device, as AOBJ_IOC_SWAPS lists it
