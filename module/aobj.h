@@ -56,6 +56,8 @@ struct aobj_ops {
  * @swmap: swap slots by page index
  * @ra_next: page index a sequential swap-in fault would come to next
  * @ra_window: swap-in readahead window, in pages
+ * @pageout_hand: where cgroup pageout by index goes on in the object:
+ *	the clock of aobj_pageout_gather(), under @lock
  * @list: on the global object list, under aobj_list_lock
  * @inode: owns the address_space that user mappings of the object are
  *	linked on, so that they can be revoked with unmap_mapping_range(),
@@ -76,6 +78,7 @@ struct aobj {
 	struct aobj_swmap swmap;
 	pgoff_t ra_next;
 	int ra_window;
+	pgoff_t pageout_hand;
 	struct list_head list;
 	struct inode *inode;
 	const struct aobj_ops *ops;

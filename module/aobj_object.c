@@ -321,6 +321,7 @@ int aobj_init(struct aobj *obj, u64 size, unsigned int flags,
 	obj->nr_resident = 0;
 	obj->ra_next = 0;
 	obj->ra_window = 1;
+	obj->pageout_hand = 0;
 	obj->ops = ops;
 	INIT_WORK(&obj->release_work, aobj_release_work);
 	err = aobj_swmap_init(&obj->swmap, pages, &obj->lock);

@@ -74,11 +74,13 @@
 /* How far from the inactive tail a cluster is gathered. */
 #define AOBJ_PAGEOUT_LOOKAHEAD	(4 * AOBJ_PAGEOUT_CLUSTER)
 /*
- * Clusters a scan may send back to the active list as used (one refill's
- * worth): more, and one scan would go round the whole of the lists, taking
- * the pages it sent back at its start before they could be used again.
+ * Clusters a scan may send back to the active list as used, when they
+ * freed nothing, before it takes used pages all the same
+ * (aobj_aging_rounds()): one refill's worth, and for a cgroup at its
+ * limit at most AOBJ_AGING_MAX (32768 pages).
  */
 #define AOBJ_AGING_ROUNDS	(AOBJ_LRU_REFILL / AOBJ_PAGEOUT_CLUSTER)
+#define AOBJ_AGING_MAX		1024
 
 static struct work_struct aobj_pageout_work;
 static struct work_struct aobj_oom_work;
@@ -285,23 +287,35 @@ static bool aobj_folio_in_memcg(struct folio *folio, struct mem_cgroup *memcg)
 }
 
 /*
- * aobj_memcg_at_max: is @memcg, or a cgroup above it, within
- * AOBJ_MEMCG_MARGIN of its memory.max?  Charges there fail.  A removed
- * cgroup is skipped: its charges went to its parent, and its own counter
- * no longer goes down.
+ * aobj_memcg_near: is @memcg, or a cgroup above it, within
+ * AOBJ_MEMCG_MARGIN of its memory.max (with @high: or of its memory.high)?
+ * Charges there fail (or are throttled).  A removed cgroup is skipped: its
+ * charges went to its parent, and its own counter no longer goes down.
+ * *@limited (if not NULL): whether any of them has such a limit.
  */
-static bool aobj_memcg_at_max(struct mem_cgroup *memcg)
+static bool aobj_memcg_near(struct mem_cgroup *memcg, bool high, bool *limited)
 {
+	if (limited)
+		*limited = false;
 	for (; memcg; memcg = parent_mem_cgroup(memcg)) {
-		unsigned long max = READ_ONCE(memcg->memory.max);
+		unsigned long limit = READ_ONCE(memcg->memory.max);
 
-		if (!mem_cgroup_online(memcg))
+		if (high)
+			limit = min(limit, READ_ONCE(memcg->memory.high));
+		if (limit == PAGE_COUNTER_MAX || !mem_cgroup_online(memcg))
 			continue;
-		if (max != PAGE_COUNTER_MAX &&
-		    page_counter_read(&memcg->memory) + AOBJ_MEMCG_MARGIN(max) > max)
+		if (limited)
+			*limited = true;
+		if (page_counter_read(&memcg->memory) + AOBJ_MEMCG_MARGIN(limit) > limit)
 			return true;
 	}
 	return false;
+}
+
+/* Is @memcg, or a cgroup above it, at its memory.max?  Charges there fail. */
+static bool aobj_memcg_at_max(struct mem_cgroup *memcg)
+{
+	return aobj_memcg_near(memcg, false, NULL);
 }
 
 /*
@@ -354,9 +368,12 @@ static struct folio *aobj_lru_victim(struct mem_cgroup *memcg)
  * clusters the same way, so random writes still give one large write.
  * Pages taken are rotated to the head of the inactive list, so that one
  * which cannot go now does not come first again; referenced ones go to
- * the active list.  With @by_index, the run is filled up with the
- * resident pages that follow @index (pageout for a cgroup whose pages are
- * not near the tails, aobj_memcg_victim()).
+ * the active list.  With @by_index (pageout for a cgroup whose pages are
+ * not near the tails, aobj_memcg_victim()), @index is the first resident
+ * page from the object's pageout hand on (round to the start), the run is
+ * filled up with the resident pages that follow it, and the hand moves
+ * past the last page looked at: the run's, unless pages from the inactive
+ * tail filled it first.
  *
  * => obj must be locked.
  * Return: the number of pages locked into @run, sorted by index.
@@ -368,7 +385,18 @@ static int aobj_pageout_gather(struct aobj *obj, pgoff_t index,
 	int n = 0, looked = 0;
 
 	lockdep_assert_held(&obj->lock);
-	folio = xa_load(aobj_folios(obj), index);
+	if (by_index) {
+		/* The object's clock: from its pageout hand on, round to 0. */
+		index = obj->pageout_hand;
+		folio = xa_find(aobj_folios(obj), &index, ULONG_MAX, XA_PRESENT);
+		if (!folio) {
+			index = 0;
+			folio = xa_find(aobj_folios(obj), &index, ULONG_MAX,
+					XA_PRESENT);
+		}
+	} else {
+		folio = xa_load(aobj_folios(obj), index);
+	}
 	if (folio && !folio_test_mlocked(folio) && folio_trylock(folio))
 		run[n++] = folio;
 
@@ -394,14 +422,18 @@ static int aobj_pageout_gather(struct aobj *obj, pgoff_t index,
 		int i;
 
 		folio = xa_find_after(aobj_folios(obj), &index, ULONG_MAX, XA_PRESENT);
-		if (!folio)
+		if (!folio) {
+			index = ULONG_MAX;	/* the hand goes round */
 			break;
+		}
 		for (i = 0; i < n && run[i] != folio; i++)
 			;
 		if (i < n || folio_test_mlocked(folio) || !folio_trylock(folio))
 			continue;
 		run[n++] = folio;
 	}
+	if (by_index)
+		obj->pageout_hand = index == ULONG_MAX ? 0 : index + 1;
 
 	sort(run, n, sizeof(*run), aobj_cmp_index, NULL);
 	return n;
@@ -456,10 +488,10 @@ static int aobj_pageout_drop_locked(struct aobj *obj, struct folio **run,
 
 /*
  * aobj_pageout_cluster: page out the page at @index and a cluster of other
- * inactive pages of its object (aobj_pageout_gather(), @by_index: or of
- * the pages that follow it): revoke their
- * mappings, one call per run of consecutive indexes, drop the clean ones,
- * write the dirty ones to contiguous slots.
+ * inactive pages of its object (aobj_pageout_gather(); with @by_index,
+ * the pages from the object's pageout hand on instead of @index): revoke
+ * their mappings, one call per run of consecutive indexes, drop the clean
+ * ones, write the dirty ones to contiguous slots.
  *
  * Aging.  A use of a page through a mapping it is already in sets the
  * accessed bit of a PTE, which aobj cannot read: the kernel exports no
@@ -471,9 +503,8 @@ static int aobj_pageout_drop_locked(struct aobj *obj, struct folio **run,
  * mapped since it was last looked at (on x86 a PTE is young from the
  * moment it is made, fault-around's included, so that is all a young PTE
  * tells); after that one round, only a new fault or use counts.  Its next
- * use faults (minor) and maps it again.  Without @age (the cgroup
- * fallback, @by_index, and a scan out of aging rounds) such pages go all
- * the same.
+ * use faults (minor) and maps it again.  Without @age (a scan out of
+ * aging rounds, and the OOM worker's) such pages go all the same.
  *
  * => nothing locked; the caller holds a reference on @obj.
  * Return: pages that left memory; *@aged: pages sent back to the active
@@ -570,6 +601,82 @@ static int aobj_pageout_cluster(struct aobj *obj, pgoff_t index, bool by_index,
 	return freed;
 }
 
+/* Add up the pages pageout could take from one object of a cgroup's list. */
+static enum lru_status aobj_memcg_count_one(struct list_head *item,
+					    struct list_lru_one *list,
+					    spinlock_t *lock, void *arg)
+{
+	struct aobj *obj = container_of(item, struct aobj_memcg_link, node)->obj;
+	unsigned long *n = arg;
+
+	if (!(obj->flags & AOBJ_NOSWAP))
+		*n += READ_ONCE(obj->nr_resident);
+	return LRU_SKIP;
+}
+
+/*
+ * aobj_memcg_resident: the pages pageout could take from the objects
+ * charged to @memcg itself; *@objs: how many objects it has.
+ * Not NUMA aware (a shrinker's sc->nid is 0), but an entry is on the list
+ * of the node its memory is on: all nodes are counted.
+ * => nothing locked.
+ */
+static unsigned long aobj_memcg_resident(struct mem_cgroup *memcg,
+					 unsigned long *objs)
+{
+	unsigned long n = 0, walk;
+	int nid;
+
+	*objs = 0;
+	for_each_node(nid) {
+		walk = list_lru_count_one(&aobj_memcg_lru, nid, memcg);
+		*objs += walk;
+		list_lru_walk_one(&aobj_memcg_lru, nid, memcg,
+				  aobj_memcg_count_one, &n, &walk);
+	}
+	return n;
+}
+
+/*
+ * aobj_aging_rounds: how many clusters found all in use a scan for @memcg
+ * (NULL: any page) may send back to the active list before it takes used
+ * pages all the same.
+ *
+ * For a cgroup at its limit, outside kswapd: enough for one pass over
+ * its memory (memory.current, its own and its children's, aobj's and any
+ * other, in clusters: a bound, not a count of aobj pages), from
+ * AOBJ_AGING_ROUNDS up to AOBJ_AGING_MAX.  Its tasks pay for that
+ * pageout (memcg reclaim, aobj_alloc_page() at its memory.max; global
+ * direct reclaim by others too, which the shrinker cannot tell apart),
+ * and what is at stake is its own working set: when that fills much of
+ * the cgroup, few pages at the tail can go, and a clock over an object
+ * (aobj_memcg_victim()) passes its hot set in one stretch.  A fixed
+ * handful of rounds ran out within one call of reclaim, and the pages of
+ * the next clusters went, used or not; with half a pass, a hot set of
+ * half the cgroup still lost pages on every pass of the clock.  With one
+ * pass, a scan that found every page in use takes the ones it sent back
+ * first, as a clock's second pass would; the cap bounds the unmapping
+ * one call may do.
+ *
+ * Otherwise (kswapd, global reclaim for a cgroup below its limits, the
+ * resident limit) AOBJ_AGING_ROUNDS, no more than @nr_to_scan: the whole
+ * machine is short of memory, and pages sent back free none of it.
+ * (With a budget of half the resident pages there, test pressure hung:
+ * while its 456 MiB object was read back in a 462 MiB machine, the OOM
+ * worker waited over 240 s for an object lock, until the test was
+ * killed.)
+ * => nothing locked.
+ */
+static unsigned long aobj_aging_rounds(struct mem_cgroup *memcg,
+				       unsigned long nr_to_scan)
+{
+	if (!memcg || current_is_kswapd() || !aobj_memcg_near(memcg, true, NULL))
+		return min_t(unsigned long, nr_to_scan, AOBJ_AGING_ROUNDS);
+	return clamp_t(unsigned long,
+		       page_counter_read(&memcg->memory) / AOBJ_PAGEOUT_CLUSTER,
+		       AOBJ_AGING_ROUNDS, AOBJ_AGING_MAX);
+}
+
 /* Take a reference on the first object of a cgroup's list with a page to go. */
 static enum lru_status aobj_memcg_pick_one(struct list_head *item,
 					   struct list_lru_one *list,
@@ -578,7 +685,9 @@ static enum lru_status aobj_memcg_pick_one(struct list_head *item,
 	struct aobj *obj = container_of(item, struct aobj_memcg_link, node)->obj;
 	struct aobj **picked = arg;
 
-	if (*picked || (obj->flags & AOBJ_NOSWAP) || !READ_ONCE(obj->nr_resident) ||
+	if (*picked)
+		return LRU_STOP;
+	if ((obj->flags & AOBJ_NOSWAP) || !READ_ONCE(obj->nr_resident) ||
 	    !kref_get_unless_zero(&obj->ref))
 		return LRU_SKIP;
 	*picked = obj;
@@ -587,15 +696,20 @@ static enum lru_status aobj_memcg_pick_one(struct list_head *item,
 
 /*
  * aobj_memcg_victim: when no page of @memcg is near the tails of the
- * lists (other cgroups' pages are older), take the first resident page of
- * an object of @memcg, round robin over its objects: a cgroup at its
- * limit must not wait for the others' pages to age first, or be
- * OOM-killed meanwhile.
+ * lists (other cgroups' pages are older), take pages of an object of
+ * @memcg, round robin over its objects: a cgroup at its limit must not
+ * wait for the others' pages to age first, or be OOM-killed meanwhile.
+ * In the object, pageout goes by its clock (aobj_pageout_gather() with
+ * by_index): from the object's pageout hand on, which each cluster moves
+ * past its pages, unmapping them and keeping those used since the hand
+ * last passed (aobj_pageout_cluster()'s aging), as the lists would.
+ * Starting from the first page each time took the same pages again and
+ * again, used or not: a hot set at the start of an object went out on
+ * every call.
  * => nothing locked.
- * Return: true with a reference on *@objp, and *@index a resident page.
+ * Return: the object, with a reference, or NULL.
  */
-static bool aobj_memcg_victim(struct mem_cgroup *memcg, struct aobj **objp,
-			      pgoff_t *index)
+static struct aobj *aobj_memcg_victim(struct mem_cgroup *memcg)
 {
 	struct aobj *obj = NULL;
 	unsigned long walk;
@@ -603,19 +717,13 @@ static bool aobj_memcg_victim(struct mem_cgroup *memcg, struct aobj **objp,
 
 	/* An entry is on the list of the node its memory is on. */
 	for_each_node(nid) {
+		if (obj)
+			break;
 		walk = list_lru_count_one(&aobj_memcg_lru, nid, memcg);
 		list_lru_walk_one(&aobj_memcg_lru, nid, memcg,
 				  aobj_memcg_pick_one, &obj, &walk);
 	}
-	if (!obj)
-		return false;
-	*index = 0;
-	if (!xa_find(aobj_folios(obj), index, ULONG_MAX, XA_PRESENT)) {
-		aobj_detach_async(obj);
-		return false;
-	}
-	*objp = obj;
-	return true;
+	return obj;
 }
 
 /*
@@ -623,10 +731,10 @@ static bool aobj_memcg_victim(struct mem_cgroup *memcg, struct aobj **objp,
  * @nr_to_free pages have left memory.  With @memcg, only pages charged to
  * it or to a cgroup below it.  A victim whose cluster only went back to
  * the active list as used through its mappings (aobj_pageout_cluster()'s
- * aging) does not count, up to AOBJ_AGING_ROUNDS of them; after that
+ * aging) does not count, up to aobj_aging_rounds() of them; after that
  * such pages go all the same, so that a scan frees what can go even when
- * every page was in use, and does not go round the lists.  The OOM worker
- * does no aging.
+ * every page was in use, and goes round the lists (for a cgroup at its
+ * limit, over its pages) at most once.  The OOM worker does no aging.
  * => nothing locked; sleeps.
  * Return: pages that left memory.
  */
@@ -635,7 +743,7 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 				       struct mem_cgroup *memcg)
 {
 	unsigned long freed = 0;
-	unsigned long aging = min_t(unsigned long, nr_to_scan, AOBJ_AGING_ROUNDS);
+	unsigned long aging = aobj_aging_rounds(memcg, nr_to_scan);
 	int n, aged;
 
 	/* Out of memory: no unmapping of pages in use only to keep them. */
@@ -643,39 +751,37 @@ static unsigned long aobj_pageout_scan(unsigned long nr_to_scan,
 		aging = 0;
 
 	for (; nr_to_scan && freed < nr_to_free; nr_to_scan--) {
+		bool by_index = false;
 		struct folio *folio;
 		struct aobj *obj;
-		pgoff_t index;
+		pgoff_t index = 0;
 
 		spin_lock(&aobj_lru_lock);
 		folio = aobj_lru_victim(memcg);
-		if (!folio) {
-			spin_unlock(&aobj_lru_lock);
-			/* The cgroup's pages are far from the tails. */
-			if (memcg && aobj_memcg_victim(memcg, &obj, &index)) {
-				freed += aobj_pageout_cluster(obj, index, true,
-							      false, &aged);
-				aobj_detach_async(obj);
-				cond_resched();
+		if (folio) {
+			if (aobj_lru_keep(folio)) {
+				spin_unlock(&aobj_lru_lock);
 				continue;
 			}
-			break;
-		}
-		if (aobj_lru_keep(folio)) {
+			/* Rotate, so that a page we cannot take now does not block. */
+			list_move(&folio->lru, &aobj_lru_inactive);
+			obj = folio->private;
+			index = folio->index;
+			if (!kref_get_unless_zero(&obj->ref)) {
+				spin_unlock(&aobj_lru_lock);
+				continue;
+			}
 			spin_unlock(&aobj_lru_lock);
-			continue;
-		}
-		/* Rotate, so that a page we cannot take now does not block. */
-		list_move(&folio->lru, &aobj_lru_inactive);
-		obj = folio->private;
-		index = folio->index;
-		if (!kref_get_unless_zero(&obj->ref)) {
+		} else {
 			spin_unlock(&aobj_lru_lock);
-			continue;
+			/* The cgroup's pages are far from the tails. */
+			obj = memcg ? aobj_memcg_victim(memcg) : NULL;
+			if (!obj)
+				break;
+			by_index = true;
 		}
-		spin_unlock(&aobj_lru_lock);
 
-		n = aobj_pageout_cluster(obj, index, false, aging, &aged);
+		n = aobj_pageout_cluster(obj, index, by_index, aging, &aged);
 		freed += n;
 		aobj_detach_async(obj);
 		if (!n && aged && aging) {
@@ -927,40 +1033,15 @@ int aobj_clean_range(struct aobj *obj, pgoff_t start, pgoff_t end)
 	return err;
 }
 
-/* Add up the pages pageout could take from one object of a cgroup's list. */
-static enum lru_status aobj_memcg_count_one(struct list_head *item,
-					    struct list_lru_one *list,
-					    spinlock_t *lock, void *arg)
-{
-	struct aobj *obj = container_of(item, struct aobj_memcg_link, node)->obj;
-	unsigned long *n = arg;
-
-	if (!(obj->flags & AOBJ_NOSWAP))
-		*n += READ_ONCE(obj->nr_resident);
-	return LRU_SKIP;
-}
-
 static unsigned long aobj_shrink_count(struct shrinker *s,
 				       struct shrink_control *sc)
 {
-	unsigned long n = 0, walk;
+	unsigned long n, objs;
 
 	if (!aobj_swap_available())
 		return 0;
 	if (aobj_reclaim_memcg(sc->memcg)) {
-		unsigned long objs = 0;
-		int nid;
-
-		/*
-		 * Not NUMA aware (sc->nid is 0), but an entry is on the list
-		 * of the node its memory is on: count them all.
-		 */
-		for_each_node(nid) {
-			walk = list_lru_count_one(&aobj_memcg_lru, nid, sc->memcg);
-			objs += walk;
-			list_lru_walk_one(&aobj_memcg_lru, nid, sc->memcg,
-					  aobj_memcg_count_one, &n, &walk);
-		}
+		n = aobj_memcg_resident(sc->memcg, &objs);
 		/*
 		 * SHRINK_EMPTY clears the cgroup's shrinker bit, which only a
 		 * new object would set again: only for a cgroup without any.
@@ -977,7 +1058,7 @@ static unsigned long aobj_shrink_count(struct shrinker *s,
  * aobj_memcg_satisfied: is reclaim for @memcg done with aobj pages?  It is
  * once @memcg and every cgroup above it with a memory.max or memory.high
  * is AOBJ_MEMCG_MARGIN below it, if any has one (removed cgroups aside, see
- * aobj_memcg_at_max()).  The kernel does not count
+ * aobj_memcg_near()).  The kernel does not count
  * the pages a shrinker frees as progress of cgroup reclaim
  * (flush_reclaim_state() in mm/vmscan.c), so a cgroup at its limit would
  * otherwise go down to priority 0 and page out every aobj page it has on
@@ -986,19 +1067,9 @@ static unsigned long aobj_shrink_count(struct shrinker *s,
  */
 static bool aobj_memcg_satisfied(struct mem_cgroup *memcg)
 {
-	bool limited = false;
+	bool limited;
 
-	for (; memcg; memcg = parent_mem_cgroup(memcg)) {
-		unsigned long limit = min(READ_ONCE(memcg->memory.max),
-					  READ_ONCE(memcg->memory.high));
-
-		if (limit == PAGE_COUNTER_MAX || !mem_cgroup_online(memcg))
-			continue;
-		limited = true;
-		if (page_counter_read(&memcg->memory) + AOBJ_MEMCG_MARGIN(limit) > limit)
-			return false;
-	}
-	return limited;
+	return !aobj_memcg_near(memcg, true, &limited) && limited;
 }
 
 static unsigned long aobj_shrink_scan(struct shrinker *s,

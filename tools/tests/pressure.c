@@ -9,9 +9,57 @@
  * object lock against reclaim (fs_reclaim) on both sides, reclaim paging
  * out and faults allocating under the object lock.
  *
+ * The test runs in a cgroup of its own without limits, as a task of a
+ * systemd machine would, so that its object is charged there: the
+ * kernel's global reclaim then calls aobj's shrinker for that cgroup, as
+ * for every cgroup, and that must not be taken for the cgroup's own
+ * reclaim at its limit (whose pageout ages pages longer: this test hung
+ * with it).
+ *
  * Needs one free disk in $AOBJ_DISKS (the test VM).  Exit 0/1/77.
  */
 #include "swaptest.h"
+
+#define CG	SW_CG_ROOT "/aobj-pressure"
+
+/*
+ * At exit: the object detached and the devices off first (sw_cleanup()
+ * does it once), then out of the cgroup and the cgroup removed.  Charges
+ * still held by an object's release go to the parent with it.
+ */
+static void cg_leave(void)
+{
+	char pid[32];
+
+	if (getpid() != t_main_pid)
+		return;
+	sw_cleanup();
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	sw_cg_write(SW_CG_ROOT, "cgroup.procs", pid);
+	rmdir(CG);
+}
+
+/* Into a new cgroup without limits, if cgroup2 has the memory controller. */
+static void cg_join(void)
+{
+	const char *why = sw_cg_setup();
+	char pid[32];
+	int err;
+
+	if (why) {
+		t_diag("in the root cgroup: %s", why);
+		return;
+	}
+	rmdir(CG);	/* left by a run that was killed */
+	if (mkdir(CG, 0755) && errno != EEXIST)
+		t_bail("mkdir %s: %s", CG, strerror(errno));
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	err = sw_cg_write(CG, "cgroup.procs", pid);
+	if (err)
+		t_bail("join %s: %s", CG, strerror(-err));
+	atexit(cg_leave);
+	t_diag("in cgroup %s, no limits", CG);
+}
 
 /* Bytes beyond MemAvailable that must go to swap. */
 #define OVER_MB		64
@@ -64,6 +112,7 @@ int main(void)
 	t_diag("MemTotal %lld MiB, MemAvailable %lld MiB: object of %zu MiB, no resident limit",
 	       meminfo_mb("MemTotal"), avail, size >> 20);
 
+	cg_join();
 	id = t_create(size, 0, 0600);
 	fd = t_open_or_bail(id, O_RDWR);
 	map = t_map(fd, size, PROT_READ | PROT_WRITE);

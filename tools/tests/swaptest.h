@@ -17,6 +17,7 @@
 
 #include <dirent.h>
 #include <setjmp.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
@@ -27,6 +28,55 @@
 T_API char sw_on[SW_MAX_DEVS][64];	/* swapped on by us, to undo */
 T_API char sw_nullb[SW_MAX_DEVS][32];	/* null_blk devices we made */
 T_API int sw_kmsg_fd = -1;
+
+#define SW_CG_ROOT	"/sys/fs/cgroup"
+
+/* Write @val to @file of the cgroup at @cg.  Return: 0 or -errno. */
+T_API int sw_cg_write(const char *cg, const char *file, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	return write_str(path, val);
+}
+
+/*
+ * sw_cg_setup: cgroup2 at SW_CG_ROOT, mounted if need be, with the memory
+ * controller on for the cgroups below it.  Bails out if the controller is
+ * there but cannot be turned on.
+ * Return: NULL, or why it cannot be had (no cgroup2, no memory controller).
+ */
+T_API const char *sw_cg_setup(void)
+{
+	static char why[320];
+	char buf[256] = "";
+	int fd, err;
+
+	if (access(SW_CG_ROOT "/cgroup.controllers", F_OK)) {
+		mkdir(SW_CG_ROOT, 0755);
+		if (mount("none", SW_CG_ROOT, "cgroup2", 0, NULL)) {
+			snprintf(why, sizeof(why), "cannot mount cgroup2: %s",
+				 strerror(errno));
+			return why;
+		}
+	}
+	fd = open(SW_CG_ROOT "/cgroup.controllers", O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return "no cgroup.controllers";
+	}
+	close(fd);
+	if (!strstr(buf, "memory")) {
+		snprintf(why, sizeof(why), "no memory controller (%s)", buf);
+		return why;
+	}
+	/* Available, but it will not turn on: that is a failure, not a skip. */
+	err = sw_cg_write(SW_CG_ROOT, "cgroup.subtree_control", "+memory");
+	if (err)
+		t_bail("cannot enable the memory controller: %s", strerror(-err));
+	return NULL;
+}
 
 /* ---- swap ioctls ---- */
 
